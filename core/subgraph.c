@@ -257,7 +257,8 @@ static void scan_with_subgraphs(set *s, const char *dir) {
   free(sub);
 }
 
-/* The first graphs/ folder from the graph file's folder upward. */
+/* The graph file's folder, then the first graphs/ folder from there
+ * upward. */
 static void scan_upward(set *s, const char *graph_path) {
   char *copy = strdup(graph_path);
   if (!copy)
@@ -270,15 +271,20 @@ static void scan_upward(set *s, const char *graph_path) {
     *slash = '\0';
     folder = copy;
   }
-  char dir[PATH_MAX];
+  char dir[PATH_MAX], own[PATH_MAX];
   bool ok = realpath(folder, dir) != NULL;
   free(copy);
   if (!ok)
     return;
+  /* The graph's own folder first: a graph and its subgraphs may sit
+   * together anywhere. */
+  scan_with_subgraphs(s, dir);
+  memcpy(own, dir, sizeof own);
   for (;;) {
     char *g = ep__strdup_printf("%s/graphs", strcmp(dir, "/") ? dir : "");
     bool found = g && is_dir(g);
-    if (found)
+    char real[PATH_MAX];
+    if (found && !(realpath(g, real) && strcmp(real, own) == 0))
       scan_with_subgraphs(s, g);
     free(g);
     char *up = strrchr(dir, '/');
@@ -540,16 +546,15 @@ static bool inline_subgraph(expander *x, ep_graph_config *cfg, size_t i,
   port_ctx p = {x, label ? label : "node", node, node->calculator};
   port_map streams = {0}, sides = {0};
   bool ok = label && prefix;
-  ok = ok && map_ports(&p, &sub->input_stream, &node->input_stream, true,
-                       "input_stream", &streams);
-  ok = ok && map_ports(&p, &sub->output_stream, &node->output_stream, false,
-                       "output_stream", &streams);
-  ok = ok && map_ports(&p, &sub->input_side_packet,
-                       &node->input_side_packet, true, "input_side_packet",
-                       &sides);
-  ok = ok && map_ports(&p, &sub->output_side_packet,
-                       &node->output_side_packet, false,
-                       "output_side_packet", &sides);
+  /* All four, so that every port problem is reported at once. */
+  ok &= map_ports(&p, &sub->input_stream, &node->input_stream, true,
+                  "input_stream", &streams);
+  ok &= map_ports(&p, &sub->output_stream, &node->output_stream, false,
+                  "output_stream", &streams);
+  ok &= map_ports(&p, &sub->input_side_packet, &node->input_side_packet,
+                  true, "input_side_packet", &sides);
+  ok &= map_ports(&p, &sub->output_side_packet, &node->output_side_packet,
+                  false, "output_side_packet", &sides);
   for (size_t j = 0; ok && j < sub->n_nodes; j++)
     ok = rename_node(&sub->nodes[j], j, prefix, &streams, &sides);
   free(streams.v);
