@@ -68,15 +68,15 @@ static int parse(const char *text, size_t len, bool yaml, const char *file,
 /* The `type:` of a parsed graph, or NULL. */
 static const char *doc_type(const ep_cfg_doc *doc) {
   const ep_cfg_node *t = doc->root ? ep__cfg_find(doc->root, "type") : NULL;
-  if (!t || (t->kind != EP_CFG_STRING && t->kind != EP_CFG_IDENT) ||
-      !*t->str || strlen(t->str) != t->len)
+  if (!t || (t->kind != EP_CFG_STRING && t->kind != EP_CFG_IDENT) || !*t->str ||
+      strlen(t->str) != t->len)
     return NULL;
   return t->str;
 }
 
 /* Parses text to learn its type and builds an entry owning copies. */
-static int make_entry(const char *text, size_t len, bool yaml,
-                      const char *file, entry *e, char **err) {
+static int make_entry(const char *text, size_t len, bool yaml, const char *file,
+                      entry *e, char **err) {
   ep_cfg_doc *doc = NULL;
   char *why = NULL; /* the parsers want somewhere to put it */
   int rc = parse(text, len, yaml, file, &doc, &why);
@@ -91,8 +91,8 @@ static int make_entry(const char *text, size_t len, bool yaml,
   if (!type) {
     ep_cfg_doc_free(doc);
     if (err)
-      *err = ep__strdup_printf("%s: not a subgraph (it has no type: field)",
-                               file);
+      *err =
+          ep__strdup_printf("%s: not a subgraph (it has no type: field)", file);
     return EP_EINVAL;
   }
   e->type = strdup(type);
@@ -210,7 +210,7 @@ void ep__subgraph_clear(void) {
   pthread_mutex_unlock(&reg_lock);
 }
 
-/* --- finding subgraph files ------------------------------------------------ */
+/* --- finding subgraph files ---------------------------------------------- */
 
 static bool is_graph_file(const char *name) {
   const char *dot = strrchr(name, '.');
@@ -308,7 +308,7 @@ static void scan_env(set *s) {
   free(copy);
 }
 
-/* --- expansion --------------------------------------------------------------- */
+/* --- expansion ----------------------------------------------------------- */
 
 typedef struct expander {
   ep_diag *d;
@@ -318,8 +318,7 @@ typedef struct expander {
 } expander;
 
 /* Parses the subgraph named type into *doc; false if there is none. */
-static bool find_doc(expander *x, const char *type, ep_cfg_doc **doc,
-                     int *rc) {
+static bool find_doc(expander *x, const char *type, ep_cfg_doc **doc, int *rc) {
   char *err = NULL;
   *rc = 0;
   pthread_mutex_lock(&reg_lock);
@@ -414,8 +413,8 @@ typedef struct port_ctx {
 
 /* Matches the node's references to the subgraph's declared ports. */
 static bool map_ports(port_ctx *p, const ep_ref_list *declared,
-                      const ep_ref_list *given, bool required,
-                      const char *what, port_map *m) {
+                      const ep_ref_list *given, bool required, const char *what,
+                      port_map *m) {
   bool ok = true;
   for (size_t i = 0; i < declared->n; i++) {
     const ep_stream_ref *dr = &declared->v[i];
@@ -454,8 +453,7 @@ static bool rename_ref(ep_stream_ref *r, const port_map *m,
   return true;
 }
 
-static bool rename_list(ep_ref_list *l, const port_map *m,
-                        const char *prefix) {
+static bool rename_list(ep_ref_list *l, const port_map *m, const char *prefix) {
   for (size_t i = 0; i < l->n; i++)
     if (!rename_ref(&l->v[i], m, prefix))
       return false;
@@ -475,8 +473,8 @@ static bool carry_back_edges(ep_node_config *n, const port_map *m) {
     if (!v)
       return false;
     n->stream_info = v;
-    v[n->n_stream_info] = (ep_stream_info){strdup(r->tag), r->index, true,
-                                           r->loc};
+    v[n->n_stream_info] =
+        (ep_stream_info){strdup(r->tag), r->index, true, r->loc};
     if (!v[n->n_stream_info++].tag)
       return false;
   }
@@ -551,8 +549,8 @@ static bool inline_subgraph(expander *x, ep_graph_config *cfg, size_t i,
                   "input_stream", &streams);
   ok &= map_ports(&p, &sub->output_stream, &node->output_stream, false,
                   "output_stream", &streams);
-  ok &= map_ports(&p, &sub->input_side_packet, &node->input_side_packet,
-                  true, "input_side_packet", &sides);
+  ok &= map_ports(&p, &sub->input_side_packet, &node->input_side_packet, true,
+                  "input_side_packet", &sides);
   ok &= map_ports(&p, &sub->output_side_packet, &node->output_side_packet,
                   false, "output_side_packet", &sides);
   for (size_t j = 0; ok && j < sub->n_nodes; j++)
@@ -575,8 +573,8 @@ static bool in_chain(const char **chain, size_t depth, const char *type) {
   return false;
 }
 
-static void report_recursion(expander *x, const ep_graph_config *cfg,
-                             size_t i, const char **chain, size_t depth) {
+static void report_recursion(expander *x, const ep_graph_config *cfg, size_t i,
+                             const char **chain, size_t depth) {
   size_t len = 1;
   for (size_t k = 0; k < depth; k++)
     len += (chain[k] ? strlen(chain[k]) : 0) + 4;
@@ -590,8 +588,13 @@ static void report_recursion(expander *x, const ep_graph_config *cfg,
       strcat(strcat(s, chain[k]), " -> ");
   strcat(s, calc);
   char *label = ep__node_label(cfg, i);
-  ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
-               "%s: subgraph recursion: %s", label ? label : "node", s);
+  if (in_chain(chain, depth, calc))
+    ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
+                 "%s: subgraph recursion: %s", label ? label : "node", s);
+  else
+    ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
+                 "%s: subgraphs nest deeper than %d: %s",
+                 label ? label : "node", MAX_DEPTH, s);
   free(label);
   free(s);
 }

@@ -274,8 +274,10 @@ START_TEST(stream_refs) {
     const char *s, *tag, *name;
     int index;
   } good[] = {
-      {"a", "", "a", 0},          {"IMAGE:img", "IMAGE", "img", 0},
-      {"T_2:3:x_1", "T_2", "x_1", 3}, {"_:_", "_", "_", 0},
+      {"a", "", "a", 0},
+      {"IMAGE:img", "IMAGE", "img", 0},
+      {"T_2:3:x_1", "T_2", "x_1", 3},
+      {"_:_", "_", "_", 0},
   };
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
     ep_stream_ref r;
@@ -346,7 +348,8 @@ START_TEST(reading_errors) {
       {"pbtxt", "node { calculator: \"A\" calculator: \"B\" }\n",
        "t.pbtxt:1:24: field 'calculator' in node is given twice (first at "
        "line 1)\n"},
-      {"pbtxt", "node { name: \"x\" }\n", "t.pbtxt:1:6: node has no calculator\n"},
+      {"pbtxt", "node { name: \"x\" }\n",
+       "t.pbtxt:1:6: node has no calculator\n"},
       {"pbtxt", "node { calculator: \"A\" input_stream: \"In\" }\n",
        "t.pbtxt:1:38: invalid input_stream 'In' in node: name 'In' must match "
        "[a-z_][a-z0-9_]*\n"},
@@ -354,22 +357,21 @@ START_TEST(reading_errors) {
        "t.yaml:1:16: invalid output_stream 'a:b' in graph: tag 'a' must match "
        "[A-Z_][A-Z0-9_]*\n"},
       {"pbtxt",
-       "node { calculator: \"A\" input_stream: \"T:a\" input_stream: \"T:b\" }\n",
+       "node { calculator: \"A\" input_stream: \"T:a\" input_stream: \"T:b\" "
+       "}\n",
        "t.pbtxt:1:58: input_stream 'T:0' appears twice in node (first at "
        "line 1)\n"},
       {"pbtxt",
        "node { calculator: \"A\" input_stream_info { tag_index: \"a:b\" } }\n",
        "t.pbtxt:1:55: invalid tag_index 'a:b' in input_stream_info: expected "
        "TAG, TAG:index, :index or \"\"\n"},
-      {"pbtxt",
-       "node { calculator: \"A\" input_stream_info { tag: \"A\" } }\n",
+      {"pbtxt", "node { calculator: \"A\" input_stream_info { tag: \"A\" } }\n",
        "t.pbtxt:1:44: unknown field 'tag' in input_stream_info\n"},
       {"pbtxt",
        "node { calculator: \"A\" options { x: 1 } node_options { y: 1 } }\n",
        "t.pbtxt:1:41: node has both options and node_options (first at line "
        "1); give one\n"},
-      {"pbtxt",
-       "node { calculator: \"A\" options { [a.B] { x: 1 } y: 2 } }\n",
+      {"pbtxt", "node { calculator: \"A\" options { [a.B] { x: 1 } y: 2 } }\n",
        "t.pbtxt:1:34: options in node mixes an extension with plain fields\n"},
       {"pbtxt", "executor { name: \"e\" options { num_thread: 2 } }\n",
        "t.pbtxt:1:32: unknown field 'num_thread' in executor options; did you "
@@ -393,11 +395,12 @@ END_TEST
 /* One pass reports every reading problem, not just the first. */
 START_TEST(reports_all_reading_errors) {
   char *err = NULL;
-  ep_graph_config *g = gt_load("pbtxt",
-                               "num_threds: 1\n"
-                               "node { calculator: \"A\" input_stream: \"X\" }\n"
-                               "node { calcuator: \"B\" }\n",
-                               &err);
+  ep_graph_config *g =
+      gt_load("pbtxt",
+              "num_threds: 1\n"
+              "node { calculator: \"A\" input_stream: \"X\" }\n"
+              "node { calcuator: \"B\" }\n",
+              &err);
   ck_assert_ptr_null(g);
   ck_assert_str_eq(err,
                    "t.pbtxt:1:1: unknown field 'num_threds' in graph; did you "

@@ -19,8 +19,7 @@ static bound bind_text(const char *format, const char *text) {
   char *err = NULL;
   bound b = {gt_load(format, text, &err), NULL};
   ck_assert_msg(b.cfg, "%s", err);
-  const ep_calculator_def *def =
-      ep_calculator_find(b.cfg->nodes[0].calculator);
+  const ep_calculator_def *def = ep_calculator_find(b.cfg->nodes[0].calculator);
   ck_assert_ptr_nonnull(def);
   b.o = ep__options_new(b.cfg->nodes[0].options, def->options);
   ck_assert_ptr_nonnull(b.o);
@@ -92,9 +91,8 @@ START_TEST(no_options_message) {
   const ep_calculator_def *def = ep_calculator_find("OptionsTestCalculator");
   ep_options *o = ep__options_new(NULL, def->options);
   ck_assert_ptr_nonnull(o);
-  ck_assert_int_eq(ep_options_int(ep_options_message(o, "anchor", 3),
-                                  "num_layers"),
-                   4);
+  ck_assert_int_eq(
+      ep_options_int(ep_options_message(o, "anchor", 3), "num_layers"), 4);
   ck_assert(ep_options_bool(o, "flip"));
   ep__options_free(o);
   /* A calculator without options. */

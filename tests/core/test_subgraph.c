@@ -10,30 +10,29 @@
 #include "graph_util.h"
 #include "subgraph.h"
 
-static const char limiter_sub[] =
-    "type: \"LimitedTestSubgraph\"\n"
-    "input_stream: \"IN:in\"\n"
-    "input_stream: \"FINISHED:done\"\n"
-    "output_stream: \"OUT:out\"\n"
-    "input_side_packet: \"MODEL:model\"\n"
-    "node {\n"
-    "  name: \"lim\"\n"
-    "  calculator: \"LimiterTestCalculator\"\n"
-    "  input_stream: \"in\"\n"
-    "  input_stream: \"FINISHED:done\"\n"
-    "  output_stream: \"limited\"\n"
-    "}\n"
-    "node {\n"
-    "  calculator: \"PassTestCalculator\"\n"
-    "  input_stream: \"limited\"\n"
-    "  output_stream: \"out\"\n"
-    "}\n"
-    "node {\n"
-    "  name: \"t\"\n"
-    "  calculator: \"TaggedTestCalculator\"\n"
-    "  input_stream: \"IMAGE:limited\"\n"
-    "  input_side_packet: \"MODEL:model\"\n"
-    "}\n";
+static const char limiter_sub[] = "type: \"LimitedTestSubgraph\"\n"
+                                  "input_stream: \"IN:in\"\n"
+                                  "input_stream: \"FINISHED:done\"\n"
+                                  "output_stream: \"OUT:out\"\n"
+                                  "input_side_packet: \"MODEL:model\"\n"
+                                  "node {\n"
+                                  "  name: \"lim\"\n"
+                                  "  calculator: \"LimiterTestCalculator\"\n"
+                                  "  input_stream: \"in\"\n"
+                                  "  input_stream: \"FINISHED:done\"\n"
+                                  "  output_stream: \"limited\"\n"
+                                  "}\n"
+                                  "node {\n"
+                                  "  calculator: \"PassTestCalculator\"\n"
+                                  "  input_stream: \"limited\"\n"
+                                  "  output_stream: \"out\"\n"
+                                  "}\n"
+                                  "node {\n"
+                                  "  name: \"t\"\n"
+                                  "  calculator: \"TaggedTestCalculator\"\n"
+                                  "  input_stream: \"IMAGE:limited\"\n"
+                                  "  input_side_packet: \"MODEL:model\"\n"
+                                  "}\n";
 
 static void register_limiter_sub(void) {
   char *err = NULL;
@@ -86,15 +85,14 @@ END_TEST
 
 START_TEST(port_errors) {
   register_limiter_sub();
-  char *got = gt_check("pbtxt",
-                       "input_stream: \"video\"\n"
-                       "node {\n"
-                       "  name: \"Sub 1\"\n"
-                       "  calculator: \"LimitedTestSubgraph\"\n"
-                       "  input_stream: \"IN:video\"\n"
-                       "  input_stream: \"BAD:video\"\n"
-                       "  output_stream: \"OUT:shown\"\n"
-                       "}\n");
+  char *got = gt_check("pbtxt", "input_stream: \"video\"\n"
+                                "node {\n"
+                                "  name: \"Sub 1\"\n"
+                                "  calculator: \"LimitedTestSubgraph\"\n"
+                                "  input_stream: \"IN:video\"\n"
+                                "  input_stream: \"BAD:video\"\n"
+                                "  output_stream: \"OUT:shown\"\n"
+                                "}\n");
   ck_assert_str_eq(got,
                    "t.pbtxt:2:6: node 'Sub 1' (LimitedTestSubgraph): subgraph "
                    "'LimitedTestSubgraph' needs input_stream 'FINISHED:0' (its "
@@ -167,13 +165,12 @@ START_TEST(register_errors) {
   ck_assert_str_eq(err, "again.pbtxt: a subgraph named 'LimitedTestSubgraph' "
                         "is already registered");
   free(err);
-  ck_assert_int_eq(ep__subgraph_register_string("node {}", 7, "pbtxt",
-                                                "plain.pbtxt", &err),
-                   EP_EINVAL);
+  ck_assert_int_eq(
+      ep__subgraph_register_string("node {}", 7, "pbtxt", "plain.pbtxt", &err),
+      EP_EINVAL);
   ck_assert_str_eq(err, "plain.pbtxt: not a subgraph (it has no type: field)");
   free(err);
-  ck_assert_int_lt(ep__subgraph_register_file("/nonexistent/s.pbtxt", &err),
-                   0);
+  ck_assert_int_lt(ep__subgraph_register_file("/nonexistent/s.pbtxt", &err), 0);
   ck_assert_str_eq(err, "/nonexistent/s.pbtxt: No such file or directory");
   free(err);
   ep__subgraph_clear();
@@ -184,11 +181,12 @@ START_TEST(register_file) {
   char *err = NULL;
   char *path = gt_source_path("tests/data/graphs/subgraphs/pair.pbtxt");
   ck_assert_int_eq(ep__subgraph_register_file(path, &err), 0);
-  ep_graph_config *g = gt_load("pbtxt",
-                               "input_stream: \"a\"\n"
-                               "node { name: \"p\" calculator: "
-                               "\"PairTestSubgraph\" input_stream: \"IN:a\" }\n",
-                               &err);
+  ep_graph_config *g =
+      gt_load("pbtxt",
+              "input_stream: \"a\"\n"
+              "node { name: \"p\" calculator: "
+              "\"PairTestSubgraph\" input_stream: \"IN:a\" }\n",
+              &err);
   ck_assert_msg(g, "%s", err);
   ck_assert_uint_eq(g->n_nodes, 2);
   ck_assert_str_eq(g->nodes[0].name, "p__first");
@@ -208,8 +206,7 @@ START_TEST(finds_nested_subgraphs_next_to_the_graph) {
   ck_assert_msg(ep__graph_config_load_file(path, &g, &err) == 0, "%s", err);
   ck_assert_uint_eq(g->n_nodes, 4);
   ck_assert_str_eq(g->nodes[1].name, "outer_sub__inner__first");
-  ck_assert_str_eq(g->nodes[2].name,
-                   "outer_sub__inner__passtestcalculator_1");
+  ck_assert_str_eq(g->nodes[2].name, "outer_sub__inner__passtestcalculator_1");
   ck_assert_str_eq(g->nodes[1].input_stream.v[0].name, "numbers");
   ck_assert_str_eq(g->nodes[1].output_stream.v[0].name,
                    "outer_sub__inner__mid");
@@ -293,8 +290,8 @@ START_TEST(calculator_wins_over_subgraph) {
   ck_assert_int_eq(ep__subgraph_register_string(sub, strlen(sub), "pbtxt",
                                                 "shadow.pbtxt", &err),
                    0);
-  ep_graph_config *g = gt_load(
-      "pbtxt", "node { calculator: \"PassTestCalculator\" }\n", &err);
+  ep_graph_config *g =
+      gt_load("pbtxt", "node { calculator: \"PassTestCalculator\" }\n", &err);
   ck_assert_msg(g, "%s", err);
   ck_assert_uint_eq(g->n_nodes, 1);
   ck_assert_str_eq(g->nodes[0].calculator, "PassTestCalculator");

@@ -291,22 +291,23 @@ START_TEST(cycles) {
 END_TEST
 
 START_TEST(back_edge_names_no_input) {
-  gt_assert_check("pbtxt",
-                  "input_stream: \"in\"\n"
-                  "node {\n"
-                  "  name: \"lim\"\n"
-                  "  calculator: \"LimiterTestCalculator\"\n"
-                  "  input_stream: \"in\"\n"
-                  "  input_stream: \"FINISHED:out\"\n"
-                  "  input_stream_info { tag_index: \"FINISH\" back_edge: true }\n"
-                  "  output_stream: \"out\"\n"
-                  "}\n",
-                  "t.pbtxt:7:34: node 'lim' (LimiterTestCalculator): "
-                  "input_stream_info tag_index 'FINISH:0' names no input "
-                  "stream of this node\n"
-                  "t.pbtxt:2:6: cycle not broken by a back edge: lim -> lim "
-                  "(mark the input that closes it with input_stream_info { "
-                  "back_edge: true })\n");
+  gt_assert_check(
+      "pbtxt",
+      "input_stream: \"in\"\n"
+      "node {\n"
+      "  name: \"lim\"\n"
+      "  calculator: \"LimiterTestCalculator\"\n"
+      "  input_stream: \"in\"\n"
+      "  input_stream: \"FINISHED:out\"\n"
+      "  input_stream_info { tag_index: \"FINISH\" back_edge: true }\n"
+      "  output_stream: \"out\"\n"
+      "}\n",
+      "t.pbtxt:7:34: node 'lim' (LimiterTestCalculator): "
+      "input_stream_info tag_index 'FINISH:0' names no input "
+      "stream of this node\n"
+      "t.pbtxt:2:6: cycle not broken by a back edge: lim -> lim "
+      "(mark the input that closes it with input_stream_info { "
+      "back_edge: true })\n");
 }
 END_TEST
 
@@ -403,20 +404,19 @@ START_TEST(dot_output) {
   ck_assert_msg(g, "%s", err);
   ck_assert_int_eq(ep__graph_config_validate(g, &err), 0);
   char *dot = ep__graph_config_to_dot(g);
-  ck_assert_str_eq(dot,
-                   "digraph \"graph\" {\n"
-                   "  rankdir=TB;\n"
-                   "  node [shape=box];\n"
-                   "  \"input:in\" [shape=ellipse, label=\"in\"];\n"
-                   "  \"lim\" [label=\"lim\\nLimiterTestCalculator\"];\n"
-                   "  \"pass\" [label=\"pass\\nPassTestCalculator\"];\n"
-                   "  \"output:out\" [shape=ellipse, label=\"out\"];\n"
-                   "  \"pass\" -> \"output:out\" [label=\"out : Any\"];\n"
-                   "  \"input:in\" -> \"lim\" [label=\"in : Any\"];\n"
-                   "  \"pass\" -> \"lim\" [label=\"out : Any\", "
-                   "style=dashed];\n"
-                   "  \"lim\" -> \"pass\" [label=\"limited : Any\"];\n"
-                   "}\n");
+  ck_assert_str_eq(dot, "digraph \"graph\" {\n"
+                        "  rankdir=TB;\n"
+                        "  node [shape=box];\n"
+                        "  \"input:in\" [shape=ellipse, label=\"in\"];\n"
+                        "  \"lim\" [label=\"lim\\nLimiterTestCalculator\"];\n"
+                        "  \"pass\" [label=\"pass\\nPassTestCalculator\"];\n"
+                        "  \"output:out\" [shape=ellipse, label=\"out\"];\n"
+                        "  \"pass\" -> \"output:out\" [label=\"out : Any\"];\n"
+                        "  \"input:in\" -> \"lim\" [label=\"in : Any\"];\n"
+                        "  \"pass\" -> \"lim\" [label=\"out : Any\", "
+                        "style=dashed];\n"
+                        "  \"lim\" -> \"pass\" [label=\"limited : Any\"];\n"
+                        "}\n");
   free(dot);
   ep__graph_config_free(g);
   /* Concrete types show on the edges. */

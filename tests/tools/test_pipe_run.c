@@ -66,8 +66,8 @@ START_TEST(validate_ok) {
 END_TEST
 
 START_TEST(validate_malformed) {
-  result r = run(NULL, fmt("--plugin '%s' --validate '%s/bad.pbtxt'", plugin,
-                           data));
+  result r =
+      run(NULL, fmt("--plugin '%s' --validate '%s/bad.pbtxt'", plugin, data));
   ck_assert_str_eq(r.out, fmt("%s/bad.pbtxt:6:3: unknown field "
                               "'inptu_stream' in node; did you mean "
                               "'input_stream'?\n",
