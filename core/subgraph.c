@@ -19,6 +19,9 @@
 #include "edgepipe/registry.h"
 
 #define MAX_DEPTH 32
+/* Subgraphs that each use the next several times grow exponentially; a
+ * load may create at most this many nodes (real graphs have dozens). */
+#define MAX_NODES 10000
 
 typedef struct entry {
   char *type;
@@ -315,6 +318,7 @@ typedef struct expander {
   const char *graph_path;
   set found; /* discovered files, scanned on first need */
   bool scanned;
+  size_t made; /* nodes taken from subgraphs so far */
 } expander;
 
 /* Parses the subgraph named type into *doc; false if there is none. */
@@ -609,6 +613,10 @@ static size_t expand_node(expander *x, ep_graph_config *cfg, size_t i,
   ep_node_config *n = &cfg->nodes[i];
   ep_cfg_doc *doc = NULL;
   int prc;
+  if (x->made > MAX_NODES) {
+    *rc = EP_EPARSE; /* reported once, where the budget ran out */
+    return 1;
+  }
   if (!n->calculator || ep_calculator_find(n->calculator) ||
       !find_doc(x, n->calculator, &doc, &prc))
     return 1;
@@ -631,6 +639,18 @@ static size_t expand_node(expander *x, ep_graph_config *cfg, size_t i,
   int src = expand(x, sub, chain, depth + 1);
   size_t count = sub->n_nodes;
   if (src < 0) {
+    ep__graph_config_free(sub);
+    *rc = EP_EPARSE;
+    return 1;
+  }
+  x->made += count;
+  if (x->made > MAX_NODES) {
+    char *label = ep__node_label(cfg, i);
+    ep__diag_add(x->d, &n->calculator_loc,
+                 "%s: expanding subgraph '%s' takes the graph past %d "
+                 "nodes",
+                 label ? label : "node", n->calculator, MAX_NODES);
+    free(label);
     ep__graph_config_free(sub);
     *rc = EP_EPARSE;
     return 1;

@@ -300,6 +300,37 @@ START_TEST(calculator_wins_over_subgraph) {
 }
 END_TEST
 
+/* Each level uses the one below twice: 2^20 nodes if nothing stopped it. */
+START_TEST(exponential_expansion_is_bounded) {
+  char text[512], *err = NULL;
+  snprintf(text, sizeof text,
+           "type: \"Exp0TestSubgraph\"\n"
+           "node { calculator: \"SourceTestCalculator\" }\n");
+  ck_assert_int_eq(
+      ep__subgraph_register_string(text, strlen(text), "pbtxt", "e0", &err), 0);
+  for (int k = 1; k <= 20; k++) {
+    snprintf(text, sizeof text,
+             "type: \"Exp%dTestSubgraph\"\n"
+             "node { calculator: \"Exp%dTestSubgraph\" }\n"
+             "node { calculator: \"Exp%dTestSubgraph\" }\n",
+             k, k - 1, k - 1);
+    char name[8];
+    snprintf(name, sizeof name, "e%d", k);
+    ck_assert_int_eq(
+        ep__subgraph_register_string(text, strlen(text), "pbtxt", name, &err),
+        0);
+  }
+  ep_graph_config *g =
+      gt_load("pbtxt", "node { calculator: \"Exp20TestSubgraph\" }\n", &err);
+  ck_assert_ptr_null(g);
+  ck_assert_ptr_nonnull(strstr(err, "takes the graph past 10000 nodes\n"));
+  /* Reported once, as the only line. */
+  ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+  free(err);
+  ep__subgraph_clear();
+}
+END_TEST
+
 int main(void) {
   if (ep_test_calculators_register() != 0)
     return EXIT_FAILURE;
@@ -314,6 +345,7 @@ int main(void) {
   tcase_add_test(tc, recursion_is_an_error);
   tcase_add_test(tc, graph_path_env);
   tcase_add_test(tc, calculator_wins_over_subgraph);
+  tcase_add_test(tc, exponential_expansion_is_bounded);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
