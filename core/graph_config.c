@@ -840,6 +840,22 @@ static int finish_load(ep_cfg_doc *doc, const char *path, ep_graph_config **out,
   return 0;
 }
 
+/* The parsers give one message without a line end; loads give lines. */
+static int parse_failed(int rc, char **err) {
+  size_t n = *err ? strlen(*err) : 0;
+  if (n && (*err)[n - 1] != '\n') {
+    char *t = realloc(*err, n + 2);
+    if (t) {
+      t[n] = '\n';
+      t[n + 1] = '\0';
+      *err = t;
+    }
+  } else if (!*err) {
+    *err = ep__strdup_printf("%s\n", ep_strerror(rc));
+  }
+  return rc;
+}
+
 int ep__graph_config_load_file(const char *path, ep_graph_config **out,
                                char **err) {
   *out = NULL;
@@ -847,7 +863,7 @@ int ep__graph_config_load_file(const char *path, ep_graph_config **out,
   ep_cfg_doc *doc = NULL;
   int rc = ep__cfg_parse_file(path, &doc, err);
   if (rc < 0)
-    return rc;
+    return parse_failed(rc, err);
   return finish_load(doc, path, out, err);
 }
 
@@ -865,10 +881,10 @@ int ep__graph_config_load_string(const char *text, size_t len,
   else if (!format || strcmp(format, "pbtxt") == 0)
     rc = ep__cfg_parse_pbtxt(text, len, name, &doc, err);
   else {
-    *err = ep__strdup_printf("%s: unknown graph format '%s'", name, format);
+    *err = ep__strdup_printf("%s: unknown graph format '%s'\n", name, format);
     return EP_EINVAL;
   }
   if (rc < 0)
-    return rc;
+    return parse_failed(rc, err);
   return finish_load(doc, NULL, out, err);
 }

@@ -601,8 +601,8 @@ static void check_executors(vctx *v) {
 
 static void check_node_executor(vctx *v, size_t i) {
   const ep_node_config *n = &v->cfg->nodes[i];
-  if (!n->executor)
-    return;
+  if (!n->executor || !*n->executor)
+    return; /* the default pool */
   ep_suggest s;
   ep__suggest_init(&s, n->executor);
   for (size_t k = 0; k < v->cfg->n_executors; k++) {

@@ -77,6 +77,20 @@ START_TEST(validate_malformed) {
 }
 END_TEST
 
+START_TEST(validate_syntax_error) {
+  result r = run(NULL, fmt("--validate '%s/unclosed.pbtxt'", data));
+  ck_assert_str_eq(r.out, fmt("%s/unclosed.pbtxt:7:1: expected '}' to close "
+                              "'node' opened at 3:1\n",
+                              data));
+  ck_assert_int_eq(r.status, 1);
+  free(r.out);
+  r = run(NULL, "--validate /nonexistent/g.yaml");
+  ck_assert_str_eq(r.out, "/nonexistent/g.yaml: No such file or directory\n");
+  ck_assert_int_eq(r.status, 1);
+  free(r.out);
+}
+END_TEST
+
 START_TEST(validate_reports_every_error) {
   result r = run(NULL, fmt("--validate --plugin='%s' '%s/invalid.yaml' "
                            "'%s/uses_subgraph.pbtxt'",
@@ -213,6 +227,7 @@ int main(void) {
   TCase *tc = tcase_create("tools");
   tcase_add_test(tc, validate_ok);
   tcase_add_test(tc, validate_malformed);
+  tcase_add_test(tc, validate_syntax_error);
   tcase_add_test(tc, validate_reports_every_error);
   tcase_add_test(tc, plugins);
   tcase_add_test(tc, print_config_twins);
