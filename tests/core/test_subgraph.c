@@ -331,6 +331,24 @@ START_TEST(exponential_expansion_is_bounded) {
 }
 END_TEST
 
+/* The demo graph in graphs/ finds graphs/subgraphs/pass_through_pair. */
+START_TEST(demo_graph_finds_repo_subgraph) {
+  char *path = gt_source_path("graphs/demo_subgraph.pbtxt");
+  ep_graph_config *g = NULL;
+  char *err = NULL;
+  ck_assert_msg(ep__graph_config_load_file(path, &g, &err) == 0, "%s", err);
+  ck_assert_uint_eq(g->n_nodes, 4);
+  ck_assert_str_eq(g->nodes[1].name, "pair__first");
+  ck_assert_str_eq(g->nodes[1].input_stream.v[0].name, "count");
+  ck_assert_str_eq(g->nodes[2].name, "pair__second");
+  ck_assert_str_eq(g->nodes[2].input_stream.v[0].name, "pair__middle");
+  ck_assert_str_eq(g->nodes[2].output_stream.v[0].name, "passed");
+  ck_assert_str_eq(g->nodes[3].input_stream.v[0].name, "passed");
+  ep__graph_config_free(g);
+  free(path);
+}
+END_TEST
+
 int main(void) {
   if (ep_test_calculators_register() != 0)
     return EXIT_FAILURE;
@@ -346,6 +364,7 @@ int main(void) {
   tcase_add_test(tc, graph_path_env);
   tcase_add_test(tc, calculator_wins_over_subgraph);
   tcase_add_test(tc, exponential_expansion_is_bounded);
+  tcase_add_test(tc, demo_graph_finds_repo_subgraph);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
