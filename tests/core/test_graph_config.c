@@ -365,6 +365,10 @@ START_TEST(reading_errors) {
        "node { calculator: \"A\" input_stream_info { tag_index: \"a:b\" } }\n",
        "t.pbtxt:1:55: invalid tag_index 'a:b' in input_stream_info: expected "
        "TAG, TAG:index, :index or \"\"\n"},
+      /* A control character in a value is escaped: one problem, one line. */
+      {"pbtxt", "node { calculator: \"A\\nB\" input_stream: \"x\\ty\" }\n",
+       "t.pbtxt:1:41: invalid input_stream 'x\\ty' in node: name 'x\\ty' must "
+       "match [a-z_][a-z0-9_]*\n"},
       {"pbtxt", "node { calculator: \"A\" input_stream_info { tag: \"A\" } }\n",
        "t.pbtxt:1:44: unknown field 'tag' in input_stream_info\n"},
       {"pbtxt",
