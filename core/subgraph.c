@@ -606,6 +606,21 @@ static void report_recursion(expander *x, const ep_graph_config *cfg, size_t i,
 static int expand(expander *x, ep_graph_config *cfg, const char **chain,
                   size_t depth);
 
+/* Counts the nodes node i is about to become; reports the first load that
+ * goes past MAX_NODES. */
+static bool over_budget(expander *x, const ep_graph_config *cfg, size_t i,
+                        size_t count) {
+  x->made += count;
+  if (x->made <= MAX_NODES)
+    return false;
+  char *label = ep__node_label(cfg, i);
+  ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
+               "%s: expanding subgraph '%s' takes the graph past %d nodes",
+               label ? label : "node", cfg->nodes[i].calculator, MAX_NODES);
+  free(label);
+  return true;
+}
+
 /* Expands node i, which names a subgraph; returns how many nodes now stand
  * in its place (1 when it was left alone). */
 static size_t expand_node(expander *x, ep_graph_config *cfg, size_t i,
@@ -643,19 +658,12 @@ static size_t expand_node(expander *x, ep_graph_config *cfg, size_t i,
     *rc = EP_EPARSE;
     return 1;
   }
-  x->made += count;
-  if (x->made > MAX_NODES) {
-    char *label = ep__node_label(cfg, i);
-    ep__diag_add(x->d, &n->calculator_loc,
-                 "%s: expanding subgraph '%s' takes the graph past %d "
-                 "nodes",
-                 label ? label : "node", n->calculator, MAX_NODES);
-    free(label);
+  if (over_budget(x, cfg, i, count)) {
     ep__graph_config_free(sub);
     *rc = EP_EPARSE;
     return 1;
   }
-  if (!inline_subgraph(x, cfg, i, sub)) {
+  if (!inline_subgraph(x, cfg, i, sub)) { /* sub is consumed either way */
     *rc = EP_EPARSE;
     return 1;
   }
