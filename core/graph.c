@@ -362,10 +362,12 @@ int ep_graph_observe(ep_graph *g, const char *name, ep_observer_fn fn,
   if (!s)
     return EP_ENOTFOUND;
   ep__node *n = calloc(1, sizeof *n);
-  if (!n || grow((void **)&g->nodes, g->n_nodes, sizeof *g->nodes)) {
+  ep__node **v = n ? realloc(g->nodes, (g->n_nodes + 1) * sizeof *v) : NULL;
+  if (!v) {
     free(n);
     return EP_ENOMEM;
   }
+  g->nodes = v;
   g->nodes[g->n_nodes++] = n;
   n->g = g;
   n->id = (int)g->n_nodes - 1;

@@ -255,7 +255,8 @@ START_TEST(missing_side_packet_is_named) {
 END_TEST
 
 START_TEST(side_packet_type_is_checked) {
-  ep_graph *g = tu_graph("node { name: 'f' calculator: "
+  ep_graph *g = tu_graph("input_side_packet: 'x'\n"
+                         "node { name: 'f' calculator: "
                          "'TestFloatSideCalculator'\n"
                          "  input_side_packet: 'x' }\n");
   ep_packet *v = ep_packet_new_int(1, EP_TS_UNSET);
@@ -270,7 +271,9 @@ START_TEST(side_packet_type_is_checked) {
 END_TEST
 
 START_TEST(side_packet_text_takes_the_consumers_type) {
-  ep_graph *g = tu_graph("node { name: 'f' calculator: "
+  ep_graph *g = tu_graph("input_side_packet: 'x'\n"
+                         "input_side_packet: 'ok'\n"
+                         "node { name: 'f' calculator: "
                          "'TestFloatSideCalculator'\n"
                          "  input_side_packet: 'x' }\n"
                          "node { calculator: 'GateCalculator'\n"
