@@ -790,11 +790,11 @@ static int wait_room(ep_graph *g, ep__stream *s, unsigned flags) {
   while (s->throttle > 0 && !g->stopping && g->state == EP__STARTED) {
     if (flags & EP_ADD_NONBLOCK)
       return EP_EAGAIN;
-    g->blocked_adders++;
+    s->blocked_adders++;
     ep__sched_flush(g); /* a deadlock is found here */
     if (s->throttle > 0 && !g->stopping)
       uv_cond_wait(&g->changed, &g->lock);
-    g->blocked_adders--;
+    s->blocked_adders--;
   }
   return g->stopping || g->state != EP__STARTED ? EP_ESTATE : 0;
 }
@@ -1088,7 +1088,8 @@ void ep_graph_destroy(ep_graph *g) {
     ep_graph_cancel(g);
     ep_graph_wait(g);
   }
-  ep__sched_join(g);
+  if (g->state == EP__FINISHED)
+    ep__sched_join(g);
   for (size_t i = 0; i < g->n_nodes; i++)
     node_free(g->nodes[i]);
   while (g->pollers) {

@@ -143,9 +143,9 @@ struct ep_graph {
   int state;
   bool stopping; /* error or cancel: no more process calls */
   bool shutting_down;
+  bool joined; /* a waiter has claimed the threads */
   int running;       /* nodes being run now */
   int ready;         /* nodes in ready queues */
-  int blocked_adders;
   int err;
   char *errmsg;
   int threads_override; /* 0: config or cores */

@@ -250,9 +250,20 @@ static void finish(ep_graph *g) {
   wake_all(g);
 }
 
+/* True when the graph can only move if a throttle is lifted: a blocked
+ * ep_graph_add_packet, or a throttled source while no graph input stream
+ * is open (an open one may still get the packet that unblocks the graph,
+ * so the graph is merely waiting for the application). */
 static bool throttled(ep_graph *g) {
-  if (g->blocked_adders > 0)
-    return true;
+  bool open = false;
+  for (size_t i = 0; i < g->n_inputs; i++) {
+    const ep__stream *s = g->inputs[i];
+    if (s->blocked_adders > 0 && s->throttle > 0)
+      return true;
+    open |= s->next != EP_TS_DONE;
+  }
+  if (open)
+    return false;
   for (size_t i = 0; i < g->n_nodes; i++) {
     ep__node *n = g->nodes[i];
     if (n->is_source && n->throttle > 0 && !n->stopped && !n->closed)
@@ -564,6 +575,12 @@ int ep__sched_start(ep_graph *g) {
 }
 
 void ep__sched_join(ep_graph *g) {
+  uv_mutex_lock(&g->lock);
+  bool mine = !g->joined;
+  g->joined = true;
+  uv_mutex_unlock(&g->lock);
+  if (!mine)
+    return; /* another waiter joins them */
   for (size_t e = 0; e < g->n_ex; e++) {
     ep__executor *ex = &g->ex[e];
     for (int i = 0; i < ex->started; i++)

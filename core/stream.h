@@ -27,6 +27,7 @@ typedef struct ep__stream {
   ep_timestamp next;      /* shared (graph lock): the bound consumers see */
   uint64_t packets;       /* packets sent (graph lock) */
   int throttle;    /* graph input streams: full queues downstream */
+  int blocked_adders; /* ep_graph_add_packet calls waiting for room */
   bool has_poller; /* a consumer is a poller: wake the pollers */
 } ep__stream;
 
