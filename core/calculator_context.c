@@ -15,10 +15,16 @@
 #include "diag.h"
 #include "graph_internal.h"
 
+/* Tags are compared on every port lookup, so the common cases (the same
+ * string, the untagged "") skip strcmp. */
+static inline bool tag_eq(const char *a, const char *b) {
+  return a == b || (a[0] == b[0] && (a[0] == '\0' || strcmp(a, b) == 0));
+}
+
 int ep__ports_slot(const ep__ports *p, const char *tag, int index) {
   for (int i = 0; i < p->n_groups; i++) {
     const ep__port_group *gr = &p->groups[i];
-    if (gr->tag == tag || strcmp(gr->tag, tag) == 0)
+    if (tag_eq(gr->tag, tag))
       return index >= 0 && index < gr->count ? gr->first + index : -1;
   }
   return -1;
@@ -26,7 +32,7 @@ int ep__ports_slot(const ep__ports *p, const char *tag, int index) {
 
 int ep__ports_count(const ep__ports *p, const char *tag) {
   for (int i = 0; i < p->n_groups; i++)
-    if (strcmp(p->groups[i].tag, tag) == 0)
+    if (tag_eq(p->groups[i].tag, tag))
       return p->groups[i].count;
   return 0;
 }

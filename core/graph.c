@@ -522,8 +522,7 @@ static int prepare_node(ep_graph *g, ep__node *n, char *seen) {
   n->batch = 1;
   n->sets = calloc((size_t)(n_in ? n_in : 1) * MAX_BATCH, sizeof *n->sets);
   n->set_ts = calloc(MAX_BATCH, sizeof *n->set_ts);
-  n->times = calloc(MAX_BATCH, sizeof *n->times);
-  if (!n->sets || !n->set_ts || !n->times || ep__ctx_init(n) < 0)
+  if (!n->sets || !n->set_ts || ep__ctx_init(n) < 0)
     return EP_ENOMEM;
   for (int i = 0; i < n_in; i++) {
     ep__input *in = n->in[i];
@@ -1077,7 +1076,6 @@ static void node_free(ep__node *n) {
   free(n->state);
   free(n->sets);
   free(n->set_ts);
-  free(n->times);
   free(n);
 }
 

@@ -87,7 +87,6 @@ struct ep__node {
   /* The batch of input sets taken for one run. */
   ep_packet **sets;
   ep_timestamp *set_ts;
-  uint32_t *times; /* ns per process call of the batch */
   int batch_cap;
   int batch; /* sets to take next time, from the calls' recent cost */
 

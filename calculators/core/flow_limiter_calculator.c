@@ -17,7 +17,7 @@
 
 static const ep_port_spec inputs[] = {
     {.tag = "", .type = "Any", .min_count = 1, .max_count = 1},
-    {.tag = "FINISHED", .type = "Any", .min_count = 0, .max_count = 1},
+    {.tag = "FINISHED", .type = "Any", .min_count = 1, .max_count = 1},
     {.tag = NULL},
 };
 
@@ -123,9 +123,7 @@ static int drop(ep_calc_ctx *ctx, flow_state *s) {
 
 static int flow_process(ep_calc_ctx *ctx) {
   flow_state *s = ep_ctx_state(ctx);
-  ep_packet *fin = ep_ctx_input_count(ctx, "FINISHED")
-                       ? ep_ctx_input(ctx, "FINISHED", 0)
-                       : NULL;
+  ep_packet *fin = ep_ctx_input(ctx, "FINISHED", 0);
   if (fin)
     on_finished(s, ep_packet_timestamp(fin));
   ep_packet *frame = ep_ctx_input(ctx, "", 0);
