@@ -325,10 +325,18 @@ int ep_graph_create_from_string(const char *text, size_t len,
   return rc < 0 ? rc : create(cfg, out, err);
 }
 
+/* The state, read under the lock: workers change it. */
+static int get_state(ep_graph *g) {
+  uv_mutex_lock(&g->lock);
+  int st = g->state;
+  uv_mutex_unlock(&g->lock);
+  return st;
+}
+
 int ep_graph_set_num_threads(ep_graph *g, int n) {
   if (!g || n < 1)
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  if (get_state(g) != EP__CREATED || g->start_claimed)
     return EP_ESTATE;
   g->threads_override = n;
   return 0;
@@ -356,7 +364,7 @@ int ep_graph_observe(ep_graph *g, const char *name, ep_observer_fn fn,
                      void *user) {
   if (!g || !name || !fn)
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  if (get_state(g) != EP__CREATED || g->start_claimed)
     return EP_ESTATE;
   ep__stream *s = stream_find(g, name);
   if (!s)
@@ -392,7 +400,7 @@ int ep_graph_observe(ep_graph *g, const char *name, ep_observer_fn fn,
 int ep_graph_poller(ep_graph *g, const char *name, ep_poller **out) {
   if (!g || !name || !out)
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  if (get_state(g) != EP__CREATED || g->start_claimed)
     return EP_ESTATE;
   ep__stream *s = stream_find(g, name);
   if (!s)
@@ -738,7 +746,11 @@ static void close_opened(ep_graph *g) {
 int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
   if (!g || (n && !side))
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  uv_mutex_lock(&g->lock);
+  bool mine = g->state == EP__CREATED && !g->start_claimed;
+  g->start_claimed = true;
+  uv_mutex_unlock(&g->lock);
+  if (!mine)
     return EP_ESTATE;
   int rc = prepare(g);
   if (rc == 0)
@@ -747,8 +759,10 @@ int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
     rc = open_all(g);
   if (rc < 0) {
     close_opened(g);
+    uv_mutex_lock(&g->lock);
     g->err = rc;
     g->state = EP__FINISHED;
+    uv_mutex_unlock(&g->lock);
     return rc;
   }
   uv_mutex_lock(&g->lock);
@@ -1082,12 +1096,11 @@ static void node_free(ep__node *n) {
 void ep_graph_destroy(ep_graph *g) {
   if (!g)
     return;
-  if (g->state == EP__STARTED) {
+  int st = g->sync_ready ? get_state(g) : EP__CREATED;
+  if (st != EP__CREATED) {
     ep_graph_cancel(g);
     ep_graph_wait(g);
   }
-  if (g->state == EP__FINISHED)
-    ep__sched_join(g);
   for (size_t i = 0; i < g->n_nodes; i++)
     node_free(g->nodes[i]);
   while (g->pollers) {

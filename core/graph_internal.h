@@ -143,6 +143,7 @@ struct ep_graph {
   bool stopping; /* error or cancel: no more process calls */
   bool shutting_down;
   bool joined; /* a waiter has claimed the threads */
+  bool start_claimed; /* ep_graph_start was called */
   int running;       /* nodes being run now */
   int ready;         /* nodes in ready queues */
   int err;

@@ -79,7 +79,7 @@ START_TEST(an_error_closes_every_node_and_leaks_nothing) {
                    "node 'bad' (TestFailCalculator): boom at 500");
   ck_assert_int_eq(atomic_load(&tu_opened), 4);
   ck_assert_int_eq(atomic_load(&tu_closed), 4);
-  ck_assert_uint_lt(tu_stats(g, "c").packets_in, 500);
+  ck_assert_uint_le(tu_stats(g, "c").packets_in, 500); /* 0..499 passed */
   ep_graph_destroy(g);
   ck_assert_int_eq(ep_packet_live_count(), live_before);
 }
