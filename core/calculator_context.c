@@ -81,7 +81,8 @@ char *ep__ctx_error_text(ep__node *n, int err) {
   return ep__strdup_printf("node '%s' (%s): %s", n->name, n->def->name, msg);
 }
 
-/* --- the hooks' API -------------------------------------------------------- */
+/* --- the hooks' API --------------------------------------------------------
+ */
 
 void *ep_ctx_state(ep_calc_ctx *ctx) { return ctx->node->state; }
 const char *ep_ctx_node_name(ep_calc_ctx *ctx) { return ctx->node->name; }
@@ -132,8 +133,8 @@ static ep__stream *out_stream(ep_calc_ctx *ctx, const char *tag, int index,
   *slot = tag ? ep__ports_slot(&ctx->node->out_ports, tag, index) : -1;
   ep__stream *s = *slot < 0 ? NULL : ctx->node->out[*slot];
   if (!s)
-    ep_ctx_fail(ctx, EP_EINVAL, "no output stream %s:%d",
-                tag ? tag : "(null)", index);
+    ep_ctx_fail(ctx, EP_EINVAL, "no output stream %s:%d", tag ? tag : "(null)",
+                index);
   return s;
 }
 

@@ -163,7 +163,8 @@ static void clear_inputs(ep_graph *g, ep__node *n) {
     }
 }
 
-/* --- errors ---------------------------------------------------------------- */
+/* --- errors ----------------------------------------------------------------
+ */
 
 void ep__sched_fail(ep_graph *g, int err, char *msg) {
   if (g->stopping) {
@@ -182,7 +183,8 @@ static void fail_node(ep_graph *g, ep__node *n, int err) {
   ep__sched_fail(g, n->ctx.err, ep__ctx_error_text(n, n->ctx.err));
 }
 
-/* --- looking at nodes ------------------------------------------------------- */
+/* --- looking at nodes -------------------------------------------------------
+ */
 
 void ep__sched_check(ep_graph *g, ep__node *n) {
   if (n->checking)
@@ -236,7 +238,8 @@ static void check_node(ep_graph *g, ep__node *n) {
     propagate(g, n, bound);
 }
 
-/* --- the idle graph: end, shutdown, deadlock -------------------------------- */
+/* --- the idle graph: end, shutdown, deadlock --------------------------------
+ */
 
 static bool all_closed(ep_graph *g) {
   for (size_t i = 0; i < g->n_nodes; i++)
@@ -283,11 +286,11 @@ static void deadlock(ep_graph *g) {
   if (!first)
     return;
   if (g->report_deadlock) {
-    ep__sched_fail(g, EP_EDEADLOCK,
-                   ep__strdup_printf(
-                       "graph deadlocked: input stream '%s' of node '%s' is "
-                       "full (max_queue_size %zu) and no node can run",
-                       first->src->name, first->node->name, first->max));
+    ep__sched_fail(
+        g, EP_EDEADLOCK,
+        ep__strdup_printf("graph deadlocked: input stream '%s' of node '%s' is "
+                          "full (max_queue_size %zu) and no node can run",
+                          first->src->name, first->node->name, first->max));
     return;
   }
   if (!g->warned_deadlock) {
@@ -362,7 +365,8 @@ static void shutdown_graph(ep_graph *g) {
   finish(g);
 }
 
-/* --- running one node ------------------------------------------------------- */
+/* --- running one node -------------------------------------------------------
+ */
 
 static void adapt_batch(ep__node *n, uint64_t ns, int calls) {
   uint64_t per = calls ? ns / (uint64_t)calls : ns;
@@ -382,9 +386,9 @@ static void record_times(ep__node *n, uint64_t ns, int k) {
 
 static int call_process(ep__node *n) {
   /* A source without process() has nothing to produce. */
-  int rc = n->def->process  ? n->def->process(&n->ctx)
-           : n->is_source ? EP_STOP
-                          : 0;
+  int rc = n->def->process ? n->def->process(&n->ctx)
+           : n->is_source  ? EP_STOP
+                           : 0;
   if (rc >= 0 && n->ctx.err)
     rc = n->ctx.err;
   return rc;
@@ -526,7 +530,8 @@ static void run_node(ep_graph *g, ep__node *n) {
   ep__sched_flush(g);
 }
 
-/* --- worker threads ---------------------------------------------------------- */
+/* --- worker threads ----------------------------------------------------------
+ */
 
 typedef struct worker_arg {
   ep_graph *g;

@@ -126,8 +126,7 @@ START_TEST(graph_input_rejects_old_timestamps) {
   ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 1), 0),
                    EP_ESTATE);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 5), 0),
-                   0);
+  ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 5), 0), 0);
   ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 5), 0),
                    EP_ETIMESTAMP);
   ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 4), 0),
@@ -156,8 +155,7 @@ START_TEST(nonblocking_add_says_eagain_when_full) {
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   int accepted = 0, rc = 0;
   for (int i = 0; i < 100 && rc == 0; i++) {
-    rc = ep_graph_add_packet(g, "in", ep_packet_new_int(i, i),
-                             EP_ADD_NONBLOCK);
+    rc = ep_graph_add_packet(g, "in", ep_packet_new_int(i, i), EP_ADD_NONBLOCK);
     accepted += rc == 0;
   }
   ck_assert_int_eq(rc, EP_EAGAIN);
