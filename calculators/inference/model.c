@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct {
   int code;
@@ -337,15 +338,14 @@ static int read_file(const char *path, unsigned char **buf, size_t *size,
       *msg = ep__strdup_printf("%s: cannot open: %s", path, strerror(errno));
     return rc;
   }
-  long len = -1;
-  if (fseek(f, 0, SEEK_END) == 0)
-    len = ftell(f);
-  if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
     fclose(f);
     if (msg)
-      *msg = ep__strdup_printf("%s: cannot read its size", path);
+      *msg = ep__strdup_printf("%s: not a regular file", path);
     return EP_EIO;
   }
+  long len = (long)st.st_size;
   *buf = malloc(len ? (size_t)len : 1);
   *size = (size_t)len;
   if (!*buf)
