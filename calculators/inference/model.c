@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct {
   int code;
@@ -295,33 +296,36 @@ static int build(const ep__tfl_model *t, ep__model *m, char **msg) {
   return rc;
 }
 
-int ep__model_load_memory(const void *data, size_t size, const char *name,
-                          ep__model **out, char **msg) {
+int ep__model_from_tfl(const ep__tfl_model *t, ep__model **out, char **msg) {
   *out = NULL;
   if (msg)
     *msg = NULL;
-  ep__tfl_model *t;
-  int rc = ep__tfl_parse(data, size, name, &t, msg);
+  int rc = check_supported(t, msg);
   if (rc)
     return rc;
-  if ((rc = check_supported(t, msg))) {
-    ep__tfl_free(t);
-    return rc;
-  }
   ep__model *m = calloc(1, sizeof *m);
   if (!m || !(m->name = strdup(t->name))) {
     free(m);
-    ep__tfl_free(t);
     return EP_ENOMEM;
   }
-  rc = build(t, m, msg);
-  ep__tfl_free(t);
-  if (rc) {
+  if ((rc = build(t, m, msg))) {
     ep__model_free(m);
     return rc;
   }
   *out = m;
   return 0;
+}
+
+int ep__model_load_memory(const void *data, size_t size, const char *name,
+                          ep__model **out, char **msg) {
+  ep__tfl_model *t;
+  *out = NULL;
+  int rc = ep__tfl_parse(data, size, name, &t, msg);
+  if (rc)
+    return rc;
+  rc = ep__model_from_tfl(t, out, msg);
+  ep__tfl_free(t);
+  return rc;
 }
 
 static int read_file(const char *path, unsigned char **buf, size_t *size,
@@ -334,15 +338,14 @@ static int read_file(const char *path, unsigned char **buf, size_t *size,
       *msg = ep__strdup_printf("%s: cannot open: %s", path, strerror(errno));
     return rc;
   }
-  long len = -1;
-  if (fseek(f, 0, SEEK_END) == 0)
-    len = ftell(f);
-  if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
     fclose(f);
     if (msg)
-      *msg = ep__strdup_printf("%s: cannot read its size", path);
+      *msg = ep__strdup_printf("%s: not a regular file", path);
     return EP_EIO;
   }
+  long len = (long)st.st_size;
   *buf = malloc(len ? (size_t)len : 1);
   *size = (size_t)len;
   if (!*buf)

@@ -29,6 +29,11 @@ bool ep__build_fail(ep__build *b, const ep__tfl_op *op, size_t index,
  * error (recorded in b). */
 bool ep__build_op(ep__build *b, size_t index, ep__op_kind kind, ep__op *out);
 
+/* Builds the plan of an already parsed model (ep__model_load_memory
+ * without the parsing; tests feed it hand-made models). Same results and
+ * messages as ep__model_load. t: transfer none. */
+int ep__model_from_tfl(const ep__tfl_model *t, ep__model **out, char **msg);
+
 /* Product of dims, or SIZE_MAX when it exceeds the element limit. */
 size_t ep__dims_count(int ndims, const int *dims);
 

@@ -389,6 +389,8 @@ static bool resize(opctx *c) {
       !int_const(c, 1, "size", 2, size))
     return false;
   const int *in = tensor(c, in_index(c, 0))->dims;
+  if (in[1] < 1 || in[2] < 1)
+    return FAIL(c, "input is empty");
   if (size[0] < 1 || size[1] < 1 || size[0] > (1 << 16) ||
       size[1] > (1 << 16))
     return FAIL(c, "bad output size %dx%d", size[0], size[1]);
