@@ -88,8 +88,10 @@ int main(int argc, char **argv) {
   const ep__backend *be = find_backend(argv[2]);
   int threads = atoi(argv[3]), warmup = atoi(argv[4]), iters = atoi(argv[5]);
   if (!be || threads < 1 || warmup < 0 || iters < 1) {
-    fprintf(stderr, "bench_inference: bad backend or counts (backend '%s' "
-                    "built: %s)\n", argv[2], be ? "yes" : "no");
+    fprintf(stderr,
+            "bench_inference: bad backend or counts (backend '%s' "
+            "built: %s)\n",
+            argv[2], be ? "yes" : "no");
     return 2;
   }
   ep__model *m = NULL;

@@ -9,8 +9,8 @@
  * than the copies) and gives XNNPACK the XNN_EXTRA_BYTES of slack it may
  * read past an input's end, which a caller's tensor need not have. */
 #include <math.h>
-#include <stdarg.h>
 #include <pthreadpool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +25,11 @@
 typedef struct xnn_state {
   const ep__model *m;
   ep__xnn_plan *plan;
-  pthreadpool_t pool;  /* NULL: run on the caller's thread */
-  float **loc;         /* per tensor: where its values live, or NULL */
-  float **owned;       /* per tensor: buffer allocated here, or NULL */
-  float **zero_bias;   /* per op: zeros standing for an absent bias */
-  xnn_runtime_t *rts;  /* per segment; NULL for C segments */
+  pthreadpool_t pool; /* NULL: run on the caller's thread */
+  float **loc;        /* per tensor: where its values live, or NULL */
+  float **owned;      /* per tensor: buffer allocated here, or NULL */
+  float **zero_bias;  /* per op: zeros standing for an absent bias */
+  xnn_runtime_t *rts; /* per segment; NULL for C segments */
 } xnn_state;
 
 static void set_msgf(char **msg, const char *fmt, ...) {
@@ -158,9 +158,9 @@ static enum xnn_status define_value(xnn_state *s, seg_build *b, int t,
   size_t dims[EP_TENSOR_MAX_DIMS];
   for (int d = 0; d < mt->ndims; d++)
     dims[d] = (size_t)mt->dims[d];
-  enum xnn_status st = xnn_define_tensor_value(
-      b->sg, xnn_datatype_fp32, (size_t)mt->ndims, dims, mt->data,
-      (uint32_t)t, flags, &b->ids[t]);
+  enum xnn_status st =
+      xnn_define_tensor_value(b->sg, xnn_datatype_fp32, (size_t)mt->ndims, dims,
+                              mt->data, (uint32_t)t, flags, &b->ids[t]);
   if (st == xnn_status_success && flags)
     b->ext[b->n_ext++] = (struct xnn_external_value){(uint32_t)t, s->loc[t]};
   return st;
@@ -240,24 +240,26 @@ static int define_segment(xnn_state *s, seg_build *b, char **msg) {
 static int make_runtime(xnn_state *s, seg_build *b, char **msg) {
   const ep__xnn_seg *seg = &s->plan->segs[b->seg];
   xnn_runtime_t rt = NULL;
-  enum xnn_status st = xnn_create_subgraph((uint32_t)s->m->n_tensors, 0, &b->sg);
-  int rc = st == xnn_status_success ? define_segment(s, b, msg)
-                                    : status_err(st);
+  enum xnn_status st =
+      xnn_create_subgraph((uint32_t)s->m->n_tensors, 0, &b->sg);
+  int rc =
+      st == xnn_status_success ? define_segment(s, b, msg) : status_err(st);
   if (rc == 0) {
     st = xnn_create_runtime_v2(b->sg, s->pool, 0, &rt);
     if (st == xnn_status_success)
       st = xnn_setup_runtime(rt, b->n_ext, b->ext);
     if (st != xnn_status_success) {
       const ep__op *first = &s->m->ops[s->plan->order[seg->first]];
-      set_msgf(msg, "%s: XNNPACK could not build the runtime for %zu ops "
-               "from op %d (%s): %s", model_name(s->m), seg->count,
-               first->tflite_index, ep__op_kind_name(first->kind),
-               status_name(st));
+      set_msgf(msg,
+               "%s: XNNPACK could not build the runtime for %zu ops "
+               "from op %d (%s): %s",
+               model_name(s->m), seg->count, first->tflite_index,
+               ep__op_kind_name(first->kind), status_name(st));
       rc = status_err(st);
     }
   } else if (st != xnn_status_success) {
-    set_msgf(msg, "%s: XNNPACK: cannot create a subgraph: %s",
-             model_name(s->m), status_name(st));
+    set_msgf(msg, "%s: XNNPACK: cannot create a subgraph: %s", model_name(s->m),
+             status_name(st));
   }
   if (b->sg)
     xnn_delete_subgraph(b->sg);

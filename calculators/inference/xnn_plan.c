@@ -140,8 +140,8 @@ static ep__xnn_plan *plan_alloc(const ep__model *m) {
   p->materialized = calloc(nt, sizeof *p->materialized);
   p->alias_of = malloc(nt * sizeof *p->alias_of);
   p->alias_off = calloc(nt, sizeof *p->alias_off);
-  if (!p->order || !p->on_xnn || !p->seg_of || !p->segs ||
-      !p->materialized || !p->alias_of || !p->alias_off) {
+  if (!p->order || !p->on_xnn || !p->seg_of || !p->segs || !p->materialized ||
+      !p->alias_of || !p->alias_off) {
     ep__xnn_plan_free(p);
     return NULL;
   }
@@ -165,8 +165,7 @@ static bool op_ready(const ep__model *m, const ep__op *op, const bool *done) {
 static int next_ready(const ep__model *m, const ep__xnn_plan *p,
                       const bool *done, bool want_xnn) {
   for (size_t i = 0; i < m->n_ops; i++)
-    if (!done[i] && p->on_xnn[i] == want_xnn &&
-        op_ready(m, &m->ops[i], done))
+    if (!done[i] && p->on_xnn[i] == want_xnn && op_ready(m, &m->ops[i], done))
       return (int)i;
   return -1;
 }
@@ -202,8 +201,8 @@ static void make_segments(const ep__model *m, ep__xnn_plan *p) {
     if (x && last && last->kind == EP__XNN_SEG_XNNPACK) {
       last->count++;
     } else {
-      p->segs[p->n_segs++] = (ep__xnn_seg){
-          x ? EP__XNN_SEG_XNNPACK : EP__XNN_SEG_C, n, 1};
+      p->segs[p->n_segs++] =
+          (ep__xnn_seg){x ? EP__XNN_SEG_XNNPACK : EP__XNN_SEG_C, n, 1};
     }
     p->seg_of[i] = (int)p->n_segs - 1;
   }
@@ -295,8 +294,8 @@ int ep__xnn_plan_build(const ep__model *m,
   if (!can_xnn)
     can_xnn = ep__xnn_op_supported;
   for (size_t i = 0; i < m->n_ops; i++)
-    p->on_xnn[i] = m->ops[i].kind != EP__OP_CONCATENATION &&
-                   can_xnn(m, &m->ops[i]);
+    p->on_xnn[i] =
+        m->ops[i].kind != EP__OP_CONCATENATION && can_xnn(m, &m->ops[i]);
   int rc = schedule(m, p);
   if (rc < 0) {
     ep__xnn_plan_free(p);

@@ -102,7 +102,7 @@ static ep__op *mb_op(ep__model *m, ep__op_kind kind, int n, const int *ins,
 
 static void set_act(ep__op *op, ep__act act) {
   op->act = act;
-  op->act_min = act == EP__ACT_NONE ? -INFINITY
+  op->act_min = act == EP__ACT_NONE           ? -INFINITY
                 : act == EP__ACT_RELU_N1_TO_1 ? -1.0f
                                               : 0.0f;
   op->act_max = act == EP__ACT_RELU6          ? 6.0f
@@ -385,13 +385,13 @@ START_TEST(add_mul_broadcast) {
   int in2 = mb_input(m, 4, (int[]){1, 4, 5, 8});
   int bias = mb_const(m, 1, (int[]){8}, &seed, 1.0f);
   int scale = mb_const(m, 4, (int[]){1, 1, 1, 8}, &seed, 2.0f);
-  ep__op *a = mb_op(m, EP__OP_ADD, 2, (int[]){in, bias}, 4,
-                    m->tensors[in].dims);
+  ep__op *a =
+      mb_op(m, EP__OP_ADD, 2, (int[]){in, bias}, 4, m->tensors[in].dims);
   set_act(a, EP__ACT_RELU);
   ep__op *b = mb_op(m, EP__OP_MUL, 2, (int[]){a->output, scale}, 4,
                     m->tensors[in].dims);
-  ep__op *c = mb_op(m, EP__OP_ADD, 2, (int[]){b->output, in2}, 4,
-                    m->tensors[in].dims);
+  ep__op *c =
+      mb_op(m, EP__OP_ADD, 2, (int[]){b->output, in2}, 4, m->tensors[in].dims);
   set_act(c, EP__ACT_RELU6);
   mb_output(m, c->output);
   check_matches(m);
@@ -456,8 +456,8 @@ END_TEST
 static void check_resize(int oh, int ow, bool align, bool half) {
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){1, 5, 7, 3});
-  ep__op *a = mb_op(m, EP__OP_RESIZE_BILINEAR, 1, &in, 4,
-                    (int[]){1, oh, ow, 3});
+  ep__op *a =
+      mb_op(m, EP__OP_RESIZE_BILINEAR, 1, &in, 4, (int[]){1, oh, ow, 3});
   a->p.resize.align_corners = align;
   a->p.resize.half_pixel_centers = half;
   mb_output(m, a->output);
@@ -472,6 +472,56 @@ START_TEST(resize_bilinear_modes) {
   check_resize(9, 13, true, false);  /* align corners */
   check_resize(8, 11, false, false); /* TF's legacy sampling */
   check_resize(3, 4, false, true);   /* down */
+}
+END_TEST
+
+START_TEST(edge_shapes) {
+  uint32_t seed = 10;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 7, 9, 4});
+  /* Stride larger than the window, and a window larger than the stride. */
+  ep__op *a = add_pool(m, EP__OP_MAX_POOL_2D, in, 2, 3, false);
+  ep__op *b = add_pool(m, EP__OP_AVERAGE_POOL_2D, in, 5, 3, true);
+  /* Dilated depthwise with a multiplier. */
+  ep__op *c = add_dwconv(m, in, 3, 3, 1, &seed);
+  c->p.conv.dilation_h = c->p.conv.dilation_w = 2;
+  c->p.conv.pad = (ep__pad2d){2, 2, 2, 2};
+  /* Both operands broadcast: [1,7,1,4] + [1,1,9,4]. */
+  int col = mb_const(m, 4, (int[]){1, 7, 1, 4}, &seed, 1.0f);
+  int row = mb_const(m, 4, (int[]){1, 1, 9, 4}, &seed, 1.0f);
+  ep__op *d =
+      mb_op(m, EP__OP_ADD, 2, (int[]){col, row}, 4, (int[]){1, 7, 9, 4});
+  ep__op *e =
+      mb_op(m, EP__OP_MUL, 2, (int[]){in, d->output}, 4, (int[]){1, 7, 9, 4});
+  /* Down to one pixel with align_corners (TF treats the scale as 0). */
+  ep__op *f = mb_op(m, EP__OP_RESIZE_BILINEAR, 1, &in, 4, (int[]){1, 1, 1, 4});
+  f->p.resize.align_corners = true;
+  ep__op *outs[5] = {a, b, c, e, f};
+  for (int i = 0; i < 5; i++)
+    mb_output(m, outs[i]->output);
+  check_matches(m);
+  ep__model_free(m);
+}
+END_TEST
+
+START_TEST(refused_op_names_the_op) {
+  uint32_t seed = 11;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 4, 4, 2});
+  ep__op *a = add_conv(m, in, 4, 3, 3, 1, 1, true, &seed);
+  a->p.conv.stride_w = 0; /* XNNPACK checks its parameters, too */
+  a->tflite_index = 17;
+  mb_output(m, a->output);
+  void *st = NULL;
+  char *msg = NULL;
+  int rc = ep__backend_xnnpack.prepare(m, 1, &st, &msg);
+  ck_assert_int_lt(rc, 0);
+  ck_assert_ptr_null(st);
+  ck_assert_ptr_nonnull(msg);
+  ck_assert_msg(strstr(msg, "handmade.tflite: op 17 (CONV_2D)") != NULL,
+                "message: %s", msg);
+  free(msg);
+  ep__model_free(m);
 }
 END_TEST
 
@@ -657,8 +707,10 @@ static void check_model(const char *file, int side, size_t anchors) {
       }
     }
   }
-  fprintf(stderr, "%s: XNNPACK vs reference, max abs error %.3g (output "
-          "peak %.3g)\n", file, worst, peak);
+  fprintf(stderr,
+          "%s: XNNPACK vs reference, max abs error %.3g (output "
+          "peak %.3g)\n",
+          file, worst, peak);
   ep__model_free(m);
 }
 
@@ -668,8 +720,7 @@ static void check_float64(const char *model, const char *pattern) {
   char file[256], data[512];
   snprintf(file, sizeof file, "%s.tflite", model);
   ep__model *m = load_model(file);
-  snprintf(data, sizeof data, "tests/data/inference/%s_%s.f32", model,
-           pattern);
+  snprintf(data, sizeof data, "tests/data/inference/%s_%s.f32", model, pattern);
   size_t n = 0;
   unsigned char *want = read_all(src_path(data), &n);
   ck_assert_msg(want != NULL, "cannot read %s", data);
@@ -691,8 +742,8 @@ static void check_float64(const char *model, const char *pattern) {
       peak = fabs((double)w) > peak ? fabs((double)w) : peak;
     }
     ck_assert_msg(err <= TOL + MODEL_REL * peak,
-                  "%s %s output %zu: %g from float64 (peak %g)", model,
-                  pattern, o, err, peak);
+                  "%s %s output %zu: %g from float64 (peak %g)", model, pattern,
+                  o, err, peak);
     off += count;
   }
   ck_assert_uint_eq(off * sizeof(float), n);
@@ -737,6 +788,8 @@ int main(void) {
   tcase_add_test(ops, fully_connected_shapes);
   tcase_add_test(ops, resize_bilinear_modes);
   tcase_add_test(ops, reshape_chain);
+  tcase_add_test(ops, edge_shapes);
+  tcase_add_test(ops, refused_op_names_the_op);
   tcase_add_test(ops, concat_outer_axis_in_place);
   tcase_add_test(ops, concat_channels_copies);
   tcase_add_test(ops, concat_mixed_inputs);
