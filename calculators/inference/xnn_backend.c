@@ -118,6 +118,23 @@ static float *resolve(xnn_state *s, int t) {
   return s->loc[t];
 }
 
+/* Weights and biases are packed into XNNPACK's own memory when a runtime
+ * is made; any other constant (an ADD or MUL operand) is read in place at
+ * run time, so it gets a copy with XNN_EXTRA_BYTES of slack. */
+static bool pad_constant(xnn_state *s, const ep__op *op, int k) {
+  int t = op->inputs[k];
+  bool packed = k > 0 && (op->kind == EP__OP_CONV_2D ||
+                          op->kind == EP__OP_DEPTHWISE_CONV_2D ||
+                          op->kind == EP__OP_FULLY_CONNECTED);
+  if (t < 0 || !s->m->tensors[t].data || packed || s->owned[t])
+    return true;
+  size_t n = s->m->tensors[t].count;
+  if (!(s->owned[t] = alloc_floats(n)))
+    return false;
+  memcpy(s->owned[t], s->m->tensors[t].data, n * sizeof(float));
+  return true;
+}
+
 /* Buffers for materialized tensors not living inside a concat output;
  * aliased ones point into their concat's buffer; constants at their data. */
 static int place_tensors(xnn_state *s) {
@@ -135,6 +152,10 @@ static int place_tensors(xnn_state *s) {
   for (size_t t = 0; t < m->n_tensors; t++)
     if (s->plan->materialized[t])
       resolve(s, (int)t);
+  for (size_t i = 0; i < m->n_ops; i++)
+    for (int k = 0; k < m->ops[i].n_inputs; k++)
+      if (!pad_constant(s, &m->ops[i], k))
+        return EP_ENOMEM;
   return 0;
 }
 
@@ -153,14 +174,14 @@ typedef struct seg_build {
 } seg_build;
 
 static enum xnn_status define_value(xnn_state *s, seg_build *b, int t,
-                                    uint32_t flags) {
+                                    const float *data, uint32_t flags) {
   const ep__mtensor *mt = &s->m->tensors[t];
   size_t dims[EP_TENSOR_MAX_DIMS];
   for (int d = 0; d < mt->ndims; d++)
     dims[d] = (size_t)mt->dims[d];
   enum xnn_status st =
       xnn_define_tensor_value(b->sg, xnn_datatype_fp32, (size_t)mt->ndims, dims,
-                              mt->data, (uint32_t)t, flags, &b->ids[t]);
+                              data, (uint32_t)t, flags, &b->ids[t]);
   if (st == xnn_status_success && flags)
     b->ext[b->n_ext++] = (struct xnn_external_value){(uint32_t)t, s->loc[t]};
   return st;
@@ -168,12 +189,15 @@ static enum xnn_status define_value(xnn_state *s, seg_build *b, int t,
 
 /* An input is a constant, a value an earlier node of this subgraph made,
  * or an external input (a model input or another segment's result). */
-static enum xnn_status define_input(xnn_state *s, seg_build *b, int t) {
+static enum xnn_status define_input(xnn_state *s, seg_build *b,
+                                    const ep__op *op, int k) {
+  int t = op->inputs[k];
   if (t < 0 || b->ids[t] != XNN_INVALID_VALUE_ID)
     return xnn_status_success;
-  if (s->m->tensors[t].data)
-    return define_value(s, b, t, 0);
-  return define_value(s, b, t, XNN_VALUE_FLAG_EXTERNAL_INPUT);
+  if (!s->m->tensors[t].data)
+    return define_value(s, b, t, NULL, XNN_VALUE_FLAG_EXTERNAL_INPUT);
+  const float *data = s->owned[t] ? s->owned[t] : s->m->tensors[t].data;
+  return define_value(s, b, t, data, 0);
 }
 
 static bool has_bias(const ep__op *op) {
@@ -206,11 +230,11 @@ static int define_node(xnn_state *s, seg_build *b, int op_i, char **msg) {
   const ep__op *op = &s->m->ops[op_i];
   enum xnn_status st = xnn_status_success;
   for (int k = 0; k < op->n_inputs && st == xnn_status_success; k++)
-    st = define_input(s, b, op->inputs[k]);
+    st = define_input(s, b, op, k);
   uint32_t out_flags =
       s->plan->materialized[op->output] ? XNN_VALUE_FLAG_EXTERNAL_OUTPUT : 0;
   if (st == xnn_status_success)
-    st = define_value(s, b, op->output, out_flags);
+    st = define_value(s, b, op->output, NULL, out_flags);
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (st == xnn_status_success)
     st = bias_value(s, b, op_i, &bias);
