@@ -92,7 +92,12 @@ median() {
 }
 
 printf '%-34s %10s %10s %8s %8s\n' "inference short_range" "edgepipe" "ORT" "ratio" "GFLOP/s"
-for t in 1 2; do
+threads="1 2"
+if ! ours xnnpack 1 0 1 >/dev/null 2>&1; then
+  echo "(built without XNNPACK: reference kernels only)"
+  threads=""
+fi
+for t in $threads; do
   es="" ps=""
   r=0
   while [ "$r" -lt "$rounds" ]; do
