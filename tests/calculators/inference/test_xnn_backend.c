@@ -1,7 +1,8 @@
 /* The XNNPACK backend against the reference kernels: both face models on
- * fixed inputs, and single ops (or small chains) built by hand on seeded
- * random data, covering uneven SAME padding, strides, depth multipliers,
- * concat axes (in place and copied) and the resize modes. */
+ * fixed inputs (a ramp, noise, a synthetic face and a real photo), and single
+ * ops (or small chains) built by hand on seeded random data, covering uneven
+ * SAME padding, strides, depth multipliers, concat axes (in place and copied)
+ * and the resize modes. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -126,7 +127,8 @@ static int same_out(int in, int k, int s, int d, int *before, int *after) {
 
 typedef struct run_result {
   double max_err;
-  double max_abs; /* largest |reference output|, to see outputs are alive */
+  double max_score; /* largest value of a one-channel output (face logit) */
+  double max_abs;   /* largest |reference output|, to see outputs are alive */
   size_t n_out;
 } run_result;
 
@@ -161,12 +163,32 @@ static void run_or_fail(const ep__backend *be, void *st, float **in,
   free(msg);
 }
 
-/* Fills the inputs (fill: 0 ramp, 1 random, 2 image-like), runs both
- * backends and compares every output element. */
+/* A real photo (tests/data/inference/astronaut_128.rgb, see SOURCES.md)
+ * scaled to [-1, 1] and sampled (nearest) to the input's h x w x 3. */
+static void fill_photo(float *v, int h, int w, int c) {
+  size_t n = 0;
+  unsigned char *rgb =
+      read_all(src_path("tests/data/inference/astronaut_128.rgb"), &n);
+  ck_assert_msg(rgb && n == 128 * 128 * 3, "astronaut_128.rgb: %zu bytes", n);
+  ck_assert_int_eq(c, 3);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int k = 0; k < 3; k++) {
+        size_t src = ((size_t)(y * 128 / h) * 128 + (size_t)(x * 128 / w)) * 3;
+        v[((size_t)y * w + x) * 3 + k] = rgb[src + k] / 127.5f - 1.0f;
+      }
+  free(rgb);
+}
+
+/* Fills the inputs (fill: 0 ramp, 1 random, 2 synthetic face, 3 photo). */
 static void fill_input(float *v, const ep__mtensor *t, int fill,
                        uint32_t seed) {
   int h = t->ndims == 4 ? t->dims[1] : 1, w = t->ndims == 4 ? t->dims[2] : 1;
   size_t c = t->count / (size_t)(h * w);
+  if (fill == 3) {
+    fill_photo(v, h, w, (int)c);
+    return;
+  }
   for (size_t i = 0; i < t->count; i++) {
     if (fill == 0) {
       v[i] = (float)(i % 255) / 127.0f - 1.0f;
@@ -196,13 +218,15 @@ static run_result compare(const ep__model *m, int threads, int fill,
   run_or_fail(&ep__backend_xnnpack, xnn, in, out_x);
   /* A second run on the same state must give the same answer. */
   run_or_fail(&ep__backend_xnnpack, xnn, in, out_x);
-  run_result r = {0, 0, 0};
+  run_result r = {0, -INFINITY, 0, 0};
   for (size_t o = 0; o < m->n_outputs; o++) {
     const ep__mtensor *t = &m->tensors[m->outputs[o]];
     for (size_t i = 0; i < t->count; i++) {
       ck_assert_msg(isfinite(out_x[o][i]), "output %zu[%zu] not finite", o, i);
       double e = fabs((double)out_x[o][i] - (double)out_r[o][i]);
       r.max_err = e > r.max_err ? e : r.max_err;
+      if (t->dims[t->ndims - 1] == 1 && out_x[o][i] > r.max_score)
+        r.max_score = out_x[o][i];
       double a = fabs((double)out_r[o][i]);
       r.max_abs = a > r.max_abs ? a : r.max_abs;
     }
@@ -692,15 +716,26 @@ static void check_model(const char *file, int side, size_t anchors) {
     outs += m->tensors[m->outputs[i]].count;
   ck_assert_uint_eq(outs, anchors * 17); /* 16 box values + 1 score each */
   check_model_plan(m);
-  static const char *fills[] = {"ramp", "random", "image-like"};
+  static const char *fills[] = {"ramp", "random", "synthetic", "photo"};
   double worst = 0, peak = 0;
-  for (int fill = 0; fill < 3; fill++) {
+  for (int fill = 0; fill < 4; fill++) {
     for (int threads = 1; threads <= 2; threads++) {
       run_result r = compare(m, threads, fill, 42u);
       ck_assert_msg(r.max_abs > 1e-2, "%s outputs all ~0", file);
       ck_assert_msg(r.max_err <= TOL + MODEL_REL * r.max_abs,
                     "%s, %s input, %d threads: max abs error %g (peak %g)",
                     file, fills[fill], threads, r.max_err, r.max_abs);
+      /* The photo has a face: some anchor must score it well over 0.5. */
+      if (fill == 3)
+        ck_assert_msg(r.max_score > 1.0,
+                      "%s finds no face in the photo "
+                      "(best logit %g)",
+                      file, r.max_score);
+      if (threads == 1)
+        fprintf(stderr,
+                "%s, %s input: max abs error %.3g (peak %.3g), "
+                "best face logit %.2f\n",
+                file, fills[fill], r.max_err, r.max_abs, r.max_score);
       if (r.max_err > worst) {
         worst = r.max_err;
         peak = r.max_abs;
