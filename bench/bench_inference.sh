@@ -98,13 +98,15 @@ if ! ours xnnpack 1 0 1 >/dev/null 2>&1; then
   threads=""
 fi
 for t in $threads; do
-  es="" ps=""
+  es="" ps="" ec="" pc=""
   r=0
   while [ "$r" -lt "$rounds" ]; do
     e=$(ours xnnpack "$t" "$warm" "$iters")
     p=$(ort "$t")
     es="$es $(field "$e" median_ms)"
     ps="$ps $(field "$p" median_ms)"
+    ec="$ec $(field "$e" cpu_ms)"
+    pc="$pc $(field "$p" cpu_ms)"
     mflop=$(field "$e" mflop)
     r=$((r + 1))
   done
@@ -116,6 +118,16 @@ for t in $threads; do
     "$em" "$pm" "$r" "$gf"
   emit "inference_short_range_xnnpack_${t}t" ms "$em" "$peer_name, $t thread(s)" "$pm"
   emit "inference_short_range_xnnpack_${t}t_gflops" "GFLOP/s" "$gf" null null
+  if [ "$t" = 1 ]; then
+    # CPU time per run: steadier than wall time when the machine is busy.
+    ecm=$(printf '%s\n' $ec | median)
+    pcm=$(printf '%s\n' $pc | median)
+    r=$(awk -v a="$ecm" -v b="$pcm" 'BEGIN { printf "%.3f", a / b }')
+    printf '%-34s %8.3fms %8.3fms %8s\n' "xnnpack 1 thread, CPU time/run" \
+      "$ecm" "$pcm" "$r"
+    emit "inference_short_range_xnnpack_1t_cpu" ms "$ecm" \
+      "$peer_name, 1 thread(s), CPU time" "$pcm"
+  fi
 done
 e=$(ours reference 1 1 "$ref_iters")
 em=$(field "$e" median_ms)
