@@ -37,8 +37,8 @@ static const ep_port_spec inputs[] = {{"TENSORS", "Tensors", 1, 1, NULL},
                                       {NULL, NULL, 0, 0, NULL}};
 static const ep_port_spec outputs[] = {{"TENSORS", "Tensors", 1, 1, NULL},
                                        {NULL, NULL, 0, 0, NULL}};
-static const ep_port_spec side_inputs[] = {
-    {"MODEL_PATH", "String", 0, 1, NULL}, {NULL, NULL, 0, 0, NULL}};
+static const ep_port_spec side_inputs[] = {{"MODEL_PATH", "String", 0, 1, NULL},
+                                           {NULL, NULL, 0, 0, NULL}};
 
 static int infer_open(ep_calc_ctx *ctx) {
   infer_state *st = ep_ctx_state(ctx);
