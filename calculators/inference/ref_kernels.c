@@ -306,39 +306,22 @@ void ep__ref_fully_connected(const float *in, size_t rows, size_t inputs,
 
 /* --- one plan op ---------------------------------------------------------- */
 
+/* CONCATENATION over the plan's tensor table: for each slice before the
+ * axis, each input's block in turn (the same walk as ep__ref_concat,
+ * without gathering pointer arrays for any number of inputs). */
 static void run_concat(const ep__model *m, const ep__op *op,
                        float *const *buf) {
-  enum { MAX_STACK = 16 };
-  const float *ins[MAX_STACK];
-  const int *dims[MAX_STACK];
   const ep__mtensor *o = &m->tensors[op->output];
-  /* Long input lists are joined a group at a time into place. */
-  size_t outer = 1, inner = 1, done = 0;
-  for (int i = 0; i < op->p.concat.axis; i++)
+  int axis = op->p.concat.axis;
+  size_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; i++)
     outer *= (size_t)o->dims[i];
-  for (int i = op->p.concat.axis + 1; i < o->ndims; i++)
+  for (int i = axis + 1; i < o->ndims; i++)
     inner *= (size_t)o->dims[i];
-  if (outer == 1 || op->n_inputs <= MAX_STACK) {
-    for (int k0 = 0; k0 < op->n_inputs; k0 += MAX_STACK) {
-      int n = op->n_inputs - k0 < MAX_STACK ? op->n_inputs - k0 : MAX_STACK;
-      size_t len = 0;
-      for (int k = 0; k < n; k++) {
-        ins[k] = buf[op->inputs[k0 + k]];
-        dims[k] = m->tensors[op->inputs[k0 + k]].dims;
-        len += (size_t)dims[k][op->p.concat.axis] * inner;
-      }
-      ep__ref_concat(ins, dims, n, o->ndims, op->p.concat.axis, op->act_min,
-                     op->act_max, buf[op->output] + done);
-      done += len;
-    }
-    return;
-  }
-  /* Many inputs on an inner axis: copy slice by slice. */
   float *dst = buf[op->output];
   for (size_t r = 0; r < outer; r++)
     for (int k = 0; k < op->n_inputs; k++) {
-      const ep__mtensor *t = &m->tensors[op->inputs[k]];
-      size_t chunk = (size_t)t->dims[op->p.concat.axis] * inner;
+      size_t chunk = (size_t)m->tensors[op->inputs[k]].dims[axis] * inner;
       ep__ref_clamp(buf[op->inputs[k]] + r * chunk, chunk, op->act_min,
                     op->act_max, dst);
       dst += chunk;
