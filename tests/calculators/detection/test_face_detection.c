@@ -211,10 +211,15 @@ START_TEST(portrait_and_landscape_find_the_same_box) {
   for (int k = 0; k < 4; k++)
     worst = fmax(worst, fabs(portrait[k] - landscape[k]));
   printf("portrait vs landscape: box [%.1f %.1f %.1f %.1f] vs "
-         "[%.1f %.1f %.1f %.1f] px, largest difference %.3f px\n",
+         "[%.1f %.1f %.1f %.1f] px, largest difference %.3f px (%.2f%% of "
+         "the photo)\n",
          portrait[0], portrait[1], portrait[2], portrait[3], landscape[0],
-         landscape[1], landscape[2], landscape[3], worst);
-  ck_assert(worst <= 2.0);
+         landscape[1], landscape[2], landscape[3], worst, 100 * worst / s);
+  fflush(stdout);
+  /* The model sees the same photo at the same scale; only what lies
+   * around it differs (bands here, zero border there), so its outputs
+   * differ a little: the boxes must agree within 1% of the photo. */
+  ck_assert(worst <= 0.01 * s);
   ep_image_frame_unref(img);
 }
 END_TEST
