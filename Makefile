@@ -34,7 +34,7 @@ demo: models build
 	@scripts/demo build
 
 check: deps models check-asan check-tsan check-fuzz
-	@echo "make check: all passed"
+	@printf 'make check: '; scripts/test-summary build-check build-tsan
 
 check-asan: deps models
 	$(call setup,build-check,--werror -Db_sanitize=address,undefined \
