@@ -304,6 +304,37 @@ START_TEST(missing_camera) {
 }
 END_TEST
 
+START_TEST(sample_clip_has_motion) {
+  /* scripts/make-sample: 1 s of pan/zoom over the photo. */
+  const char *out = tmp_path("sample.mp4");
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s/scripts/make-sample %s 1 >/dev/null",
+           getenv("EP_SOURCE_ROOT"), out);
+  ck_assert_int_eq(system(cmd), 0);
+  ep__gst_source_opts o = {.input = out};
+  ep__gst_source *s;
+  char *err = NULL;
+  ck_assert_int_eq(ep__gst_source_open(&o, &s, &err), 0);
+  ep__gst_frame first, f;
+  ck_assert_int_eq(ep__gst_source_next(s, &first, &err), 0);
+  ck_assert_int_eq(first.width, 640);
+  ck_assert_int_eq(first.height, 480);
+  int n = 1;
+  long diff = 0;
+  while (ep__gst_source_next(s, &f, &err) == 0) {
+    if (++n == 16) /* mid-zoom: compare a row with the first frame's */
+      for (int x = 0; x < 640 * 3; x++)
+        diff += labs((long)f.pixels[240 * f.stride + x] -
+                     (long)first.pixels[240 * first.stride + x]);
+    ep__gst_frame_release(f.hold);
+  }
+  ck_assert_int_eq(n, 30);
+  ck_assert_msg(diff > 640 * 3 * 8, "little motion: %ld", diff);
+  ep__gst_frame_release(first.hold);
+  ep__gst_source_free(s);
+}
+END_TEST
+
 int main(void) {
   gst_init(NULL, NULL);
   Suite *s = suite_create("gst_source");
@@ -325,6 +356,7 @@ int main(void) {
   tcase_add_test(tc, audio_only_file);
   tcase_add_test(tc, directory_is_refused);
   tcase_add_test(tc, missing_camera);
+  tcase_add_test(tc, sample_clip_has_motion);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   /* One process: GStreamer's threads do not survive fork(). */
