@@ -10,6 +10,7 @@
 #include "gst_sink.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,9 @@ struct ep__gst_sink {
   bool every_frame; /* png/jpeg with a "%d" in the path */
   stage chain[MAX_STAGES + 1]; /* ends with factory == NULL */
   double fps;
+  bool infer_fps;       /* fps from the first two frames' timestamps */
+  ep__gst_image held;   /* the first frame, while inferring */
+  bool holding;
   GstClockTime timeout;
   GstElement *pipeline, *src;
   GstBus *bus;
@@ -249,7 +253,8 @@ int ep__gst_sink_new(const ep__gst_sink_opts *o, ep__gst_sink **out,
   }
   s->kind = k;
   s->every_frame = (k == OUT_PNG || k == OUT_JPEG) && strstr(o->output, "%");
-  s->fps = o->frame_rate > 0 ? o->frame_rate : 30;
+  s->infer_fps = o->frame_rate <= 0;
+  s->fps = s->infer_fps ? 30 : o->frame_rate;
   s->timeout = (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 30000) *
                GST_MSECOND;
   plan(s);
@@ -390,18 +395,48 @@ static int push(ep__gst_sink *s, const ep__gst_image *img, char **errmsg) {
   return 0;
 }
 
-int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img,
-                      char **errmsg) {
-  if (s->broken) {
-    img->release(img->user);
-    *errmsg = ep__strdup_printf("output '%s': failed earlier", s->output);
-    return EP_ESTATE;
-  }
+static int push_checked(ep__gst_sink *s, const ep__gst_image *img,
+                        char **errmsg) {
   int rc = push(s, img, errmsg);
   /* A bad frame leaves the pipeline usable; anything else does not. */
   if (rc < 0 && rc != EP_EINVAL && rc != EP_ETIMESTAMP && rc != EP_ESTATE)
     s->broken = true;
   return rc;
+}
+
+/* Sends the held first frame, at the rate the next one implies (next_us
+ * < 0: none came; keep the default). */
+static int flush_held(ep__gst_sink *s, int64_t next_us, char **errmsg) {
+  s->holding = false;
+  if (next_us > s->held.pts_us) {
+    double fps = 1e6 / (double)(next_us - s->held.pts_us);
+    /* 33333 us is 30 fps, not 30.0003; keep NTSC's 29.97 as it is. */
+    s->fps = fabs(fps - round(fps)) < 0.01 ? round(fps) : fps;
+  }
+  return push_checked(s, &s->held, errmsg);
+}
+
+int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img,
+                      char **errmsg) {
+  int rc = 0;
+  if (s->broken) {
+    *errmsg = ep__strdup_printf("output '%s': failed earlier", s->output);
+    rc = EP_ESTATE;
+  } else if (s->infer_fps && !s->pipeline && !s->holding) {
+    rc = check_frame(s, img, errmsg);
+    if (rc == 0) {
+      s->held = *img;
+      s->holding = true;
+      return 0;
+    }
+  } else if (s->holding) {
+    rc = flush_held(s, img->pts_us, errmsg);
+  }
+  if (rc < 0) {
+    img->release(img->user);
+    return rc;
+  }
+  return push_checked(s, img, errmsg);
 }
 
 int64_t ep__gst_sink_frames(const ep__gst_sink *s) { return s->frames; }
@@ -411,6 +446,11 @@ int64_t ep__gst_sink_frames(const ep__gst_sink *s) { return s->frames; }
 int ep__gst_sink_finish(ep__gst_sink *s, char **errmsg) {
   if (s->finished)
     return 0;
+  if (s->holding) {
+    int rc = flush_held(s, -1, errmsg);
+    if (rc < 0)
+      return rc;
+  }
   s->finished = true;
   if (!s->pipeline || s->broken)
     return 0; /* the error has been reported by the push that failed */
@@ -437,10 +477,12 @@ int ep__gst_sink_finish(ep__gst_sink *s, char **errmsg) {
 void ep__gst_sink_free(ep__gst_sink *s) {
   if (!s)
     return;
-  if (s->pipeline) {
+  if (s->holding || s->pipeline) {
     char *ignored = NULL;
     ep__gst_sink_finish(s, &ignored);
     free(ignored);
+  }
+  if (s->pipeline) {
     gst_element_set_state(s->pipeline, GST_STATE_NULL);
     gst_object_unref(s->pipeline);
   }

@@ -24,7 +24,8 @@ typedef struct ep__gst_sink ep__gst_sink;
 
 typedef struct ep__gst_sink_opts {
   const char *output;
-  double frame_rate; /* declared in the caps; <= 0: 30 */
+  double frame_rate; /* declared in the caps; <= 0: from the first two
+                        frames' timestamps (30 with one frame) */
   int timeout_ms;    /* longest wait for queue room or finalising; <= 0:
                         30000 */
 } ep__gst_sink_opts;

@@ -94,9 +94,9 @@ static const ep_port_spec encoder_side_inputs[] = {
 static const ep_option_spec encoder_options[] = {
     /* A path (.mp4 .mkv .webm .avi .png .jpg), "null" or "display". */
     {.name = "output", .kind = EP_OPT_STRING},
-    /* The frame rate written in the stream header; frames keep their own
-     * timestamps. */
-    {.name = "fps", .kind = EP_OPT_FLOAT, .defval = "30", .min = 0.001,
+    /* The frame rate written in the stream header (frames keep their own
+     * timestamps); 0: from the first two frames' timestamps. */
+    {.name = "fps", .kind = EP_OPT_FLOAT, .defval = "0", .min = 0,
      .max = 1000},
     /* Longest wait for the encoder to take a frame or finish the file. */
     {.name = "timeout_ms", .kind = EP_OPT_INT, .defval = "30000", .min = 1,

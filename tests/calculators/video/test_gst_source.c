@@ -224,6 +224,7 @@ START_TEST(bad_pattern_is_named) {
   char *err = NULL;
   ck_assert_int_eq(ep__gst_source_open(&o, &s, &err), EP_EINVAL);
   ck_assert_ptr_nonnull(strstr(err, "no-such-pattern"));
+  ck_assert_msg(strstr(err, "ball"), "choices not listed: %s", err);
   free(err);
 }
 END_TEST
