@@ -49,8 +49,7 @@ int ep__gst_sink_new(const ep__gst_sink_opts *o, ep__gst_sink **out,
 
 /* Queues one frame, waiting while the queue is full. 0, or a negative code
  * with *errmsg. */
-int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img,
-                      char **errmsg);
+int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img, char **errmsg);
 
 /* Ends the stream and waits until it is written. 0, or a negative code with
  * *errmsg. Further pushes fail with EP_ESTATE. */

@@ -86,9 +86,10 @@ static void on_pad_added(GstElement *dec, GstPad *pad, gpointer user) {
   GstCaps *caps = gst_pad_get_current_caps(pad);
   if (!caps)
     caps = gst_pad_query_caps(pad, NULL);
-  const char *media = gst_caps_get_size(caps) > 0
-                          ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
-                          : "";
+  const char *media =
+      gst_caps_get_size(caps) > 0
+          ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
+          : "";
   bool video = g_str_has_prefix(media, "video/");
   gst_caps_unref(caps);
   if (video && !g_atomic_int_get(&s->video_linked)) {
@@ -107,7 +108,8 @@ static void on_no_more_pads(GstElement *dec, gpointer user) {
     return;
   GError *e = g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
                                   "the input has no video stream");
-  gst_element_post_message(dec, gst_message_new_error(GST_OBJECT(dec), e, NULL));
+  gst_element_post_message(dec,
+                           gst_message_new_error(GST_OBJECT(dec), e, NULL));
   g_error_free(e);
 }
 
@@ -333,8 +335,8 @@ int ep__gst_source_open(const ep__gst_source_opts *o, ep__gst_source **out,
     free(s);
     return EP_ENOMEM;
   }
-  s->timeout = (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 10000) *
-               GST_MSECOND;
+  s->timeout =
+      (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 10000) * GST_MSECOND;
   s->fps = o->frame_rate > 0 ? o->frame_rate : 30;
   s->last_pts = INT64_MIN;
   s->first_pts = -1;

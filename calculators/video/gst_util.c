@@ -125,10 +125,9 @@ int ep__gst_set(GstElement *e, const char *prop, const char *value,
   if (!gst_value_deserialize(&v, value)) {
     g_value_unset(&v);
     char *choices = enum_nicks(ps);
-    *errmsg = ep__strdup_printf("bad value '%s' for %s's '%s'%s%s", value,
-                                GST_OBJECT_NAME(e), prop,
-                                choices ? "; one of: " : "",
-                                choices ? choices : "");
+    *errmsg = ep__strdup_printf(
+        "bad value '%s' for %s's '%s'%s%s", value, GST_OBJECT_NAME(e), prop,
+        choices ? "; one of: " : "", choices ? choices : "");
     free(choices);
     return EP_EINVAL;
   }

@@ -67,10 +67,10 @@ static int decoder_process(ep_calc_ctx *ctx) {
     return rc;
   }
   ep_image_frame *img =
-      ep_image_frame_wrap(EP_IMAGE_SRGB, f.width, f.height, f.stride,
-                          f.pixels, ep__gst_frame_release, f.hold);
-  ep_packet *p = img ? ep_packet_new(&ep_type_image_frame, img, f.pts_us)
-                     : NULL;
+      ep_image_frame_wrap(EP_IMAGE_SRGB, f.width, f.height, f.stride, f.pixels,
+                          ep__gst_frame_release, f.hold);
+  ep_packet *p =
+      img ? ep_packet_new(&ep_type_image_frame, img, f.pts_us) : NULL;
   if (!p)
     return ep_ctx_fail(ctx, EP_ENOMEM, "out of memory for a frame");
   return ep_ctx_output_add(ctx, "VIDEO", 0, p);
@@ -89,7 +89,9 @@ static const ep_port_spec decoder_outputs[] = {
 };
 
 static const ep_port_spec decoder_side_inputs[] = {
-    {.tag = "INPUT_FILE_PATH", .type = "String", .min_count = 0,
+    {.tag = "INPUT_FILE_PATH",
+     .type = "String",
+     .min_count = 0,
      .max_count = 1},
     {.tag = NULL},
 };
@@ -98,25 +100,46 @@ static const ep_option_spec decoder_options[] = {
     /* A file path, a URI, "test", "camera", "v4l2:/dev/videoN". */
     {.name = "input", .kind = EP_OPT_STRING},
     /* Test source frame size and length (0: 640x480, endless). */
-    {.name = "width", .kind = EP_OPT_INT, .defval = "0", .min = 0,
+    {.name = "width",
+     .kind = EP_OPT_INT,
+     .defval = "0",
+     .min = 0,
      .max = 16384},
-    {.name = "height", .kind = EP_OPT_INT, .defval = "0", .min = 0,
+    {.name = "height",
+     .kind = EP_OPT_INT,
+     .defval = "0",
+     .min = 0,
      .max = 16384},
-    {.name = "num_frames", .kind = EP_OPT_INT, .defval = "0", .min = 0,
+    {.name = "num_frames",
+     .kind = EP_OPT_INT,
+     .defval = "0",
+     .min = 0,
      .max = 2e9},
     /* A videotestsrc pattern name ("smpte", "ball", "red", ...). */
     {.name = "pattern", .kind = EP_OPT_STRING, .defval = "smpte"},
     /* Test source rate, and the rate a repeated still image plays at. */
-    {.name = "fps", .kind = EP_OPT_FLOAT, .defval = "30", .min = 0.001,
+    {.name = "fps",
+     .kind = EP_OPT_FLOAT,
+     .defval = "30",
+     .min = 0.001,
      .max = 1000},
     /* A still image is sent this many times; -1: until cancelled. */
-    {.name = "loop_image_frames", .kind = EP_OPT_INT, .defval = "1",
-     .min = -1, .max = 2e9},
+    {.name = "loop_image_frames",
+     .kind = EP_OPT_INT,
+     .defval = "1",
+     .min = -1,
+     .max = 2e9},
     /* Decoded frames kept ahead of the graph. */
-    {.name = "max_queued_frames", .kind = EP_OPT_INT, .defval = "2",
-     .min = 1, .max = 64},
+    {.name = "max_queued_frames",
+     .kind = EP_OPT_INT,
+     .defval = "2",
+     .min = 1,
+     .max = 64},
     /* Longest wait for a frame before the input counts as stalled. */
-    {.name = "timeout_ms", .kind = EP_OPT_INT, .defval = "10000", .min = 1,
+    {.name = "timeout_ms",
+     .kind = EP_OPT_INT,
+     .defval = "10000",
+     .min = 1,
      .max = 3600000},
     {.name = NULL},
 };

@@ -86,7 +86,9 @@ static const ep_port_spec encoder_inputs[] = {
 };
 
 static const ep_port_spec encoder_side_inputs[] = {
-    {.tag = "OUTPUT_FILE_PATH", .type = "String", .min_count = 0,
+    {.tag = "OUTPUT_FILE_PATH",
+     .type = "String",
+     .min_count = 0,
      .max_count = 1},
     {.tag = NULL},
 };
@@ -96,10 +98,12 @@ static const ep_option_spec encoder_options[] = {
     {.name = "output", .kind = EP_OPT_STRING},
     /* The frame rate written in the stream header (frames keep their own
      * timestamps); 0: from the first two frames' timestamps. */
-    {.name = "fps", .kind = EP_OPT_FLOAT, .defval = "0", .min = 0,
-     .max = 1000},
+    {.name = "fps", .kind = EP_OPT_FLOAT, .defval = "0", .min = 0, .max = 1000},
     /* Longest wait for the encoder to take a frame or finish the file. */
-    {.name = "timeout_ms", .kind = EP_OPT_INT, .defval = "30000", .min = 1,
+    {.name = "timeout_ms",
+     .kind = EP_OPT_INT,
+     .defval = "30000",
+     .min = 1,
      .max = 3600000},
     {.name = NULL},
 };

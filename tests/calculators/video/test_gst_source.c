@@ -68,8 +68,8 @@ static const char *make_clip(const char *name, const char *pattern,
 }
 
 static void assert_red(const uint8_t *p) {
-  ck_assert_msg(p[0] > 200 && p[1] < 50 && p[2] < 50, "not red: %d,%d,%d",
-                p[0], p[1], p[2]);
+  ck_assert_msg(p[0] > 200 && p[1] < 50 && p[2] < 50, "not red: %d,%d,%d", p[0],
+                p[1], p[2]);
 }
 
 /* Frame i of a 30 fps clip is at i/30 s; containers with millisecond
@@ -200,8 +200,11 @@ START_TEST(test_source_size_count_pattern) {
 END_TEST
 
 START_TEST(frames_outlive_source) {
-  ep__gst_source_opts o = {.input = "videotestsrc", .num_frames = 3,
-                           .width = 64, .height = 48, .pattern = "blue"};
+  ep__gst_source_opts o = {.input = "videotestsrc",
+                           .num_frames = 3,
+                           .width = 64,
+                           .height = 48,
+                           .pattern = "blue"};
   ep__gst_source *s;
   char *err = NULL;
   ck_assert_int_eq(ep__gst_source_open(&o, &s, &err), 0);

@@ -15,8 +15,8 @@
 static ep_graph *load(const char *text) {
   ep_graph *g = NULL;
   char *err = NULL;
-  int rc = ep_graph_create_from_string(text, strlen(text), "pbtxt", "test",
-                                       &g, &err);
+  int rc = ep_graph_create_from_string(text, strlen(text), "pbtxt", "test", &g,
+                                       &err);
   ck_assert_msg(rc == 0, "%s", err ? err : "?");
   return g;
 }
@@ -53,8 +53,7 @@ static int count_frames(const char *path, uint8_t rgb[3]) {
   int n = 0;
   while ((rc = ep__gst_source_next(s, &f, &err)) == 0) {
     if (n++ == 0 && rgb)
-      memcpy(rgb, f.pixels + (f.height / 2) * f.stride + (f.width / 2) * 3,
-             3);
+      memcpy(rgb, f.pixels + (f.height / 2) * f.stride + (f.width / 2) * 3, 3);
     ep__gst_frame_release(f.hold);
   }
   ep__gst_source_free(s);
@@ -85,8 +84,8 @@ START_TEST(decode_encode_graph) {
     ck_assert_int_eq(s.ts[i], (ep_timestamp)i * 1000000 / 30);
   uint8_t rgb[3];
   ck_assert_int_eq(count_frames(out, rgb), 20);
-  ck_assert_msg(rgb[0] > 200 && rgb[1] < 50 && rgb[2] < 50, "%d,%d,%d",
-                rgb[0], rgb[1], rgb[2]);
+  ck_assert_msg(rgb[0] > 200 && rgb[1] < 50 && rgb[2] < 50, "%d,%d,%d", rgb[0],
+                rgb[1], rgb[2]);
 }
 END_TEST
 
