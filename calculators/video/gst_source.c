@@ -185,6 +185,24 @@ static int build_decoding(ep__gst_source *s, src_kind k, const char *device,
   return 0;
 }
 
+/* Answers appsink's allocation query: 64-byte aligned memory, as
+ * edgepipe's own ImageFrames have, and GstVideoMeta allowed (we honour
+ * its strides), so upstream never copies to fit us. */
+static GstPadProbeReturn on_sink_query(GstPad *pad, GstPadProbeInfo *info,
+                                       gpointer user) {
+  (void)pad;
+  (void)user;
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
+  if (GST_QUERY_TYPE(q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  GstAllocationParams params;
+  gst_allocation_params_init(&params);
+  params.align = 63;
+  gst_query_add_allocation_param(q, NULL, &params);
+  gst_query_add_allocation_meta(q, GST_VIDEO_META_API_TYPE, NULL);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 static int build(ep__gst_source *s, const ep__gst_source_opts *o,
                  char **errmsg) {
   const char *device;
@@ -205,6 +223,10 @@ static int build(ep__gst_source *s, const ep__gst_source_opts *o,
                o->max_buffers > 0 ? o->max_buffers : 2, "drop", FALSE,
                "enable-last-sample", FALSE, NULL);
   gst_caps_unref(rgb);
+  GstPad *pad = gst_element_get_static_pad(s->sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_sink_query,
+                    NULL, NULL);
+  gst_object_unref(pad);
   if (!gst_element_link(s->convert, s->sink)) {
     *errmsg = ep__strdup_printf("cannot link videoconvert to appsink");
     return EP_EUNSUPPORTED;

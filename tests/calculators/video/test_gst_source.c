@@ -17,6 +17,7 @@
 
 typedef struct decoded {
   int frames, width, height, stride;
+  bool aligned; /* every frame's pixels 64-byte aligned */
   int64_t pts[256];
   uint8_t rgb[3]; /* the centre pixel of the first frame */
 } decoded;
@@ -30,7 +31,9 @@ static int decode_all(const ep__gst_source_opts *o, decoded *d, char **err) {
   if (rc < 0)
     return rc;
   ep__gst_frame f;
+  d->aligned = true;
   while ((rc = ep__gst_source_next(s, &f, err)) == 0) {
+    d->aligned = d->aligned && (uintptr_t)f.pixels % 64 == 0;
     if (d->frames == 0) {
       d->width = f.width;
       d->height = f.height;
@@ -95,6 +98,7 @@ static void decode_container(const char *name, const char *enc_mux,
   ck_assert_msg(rc == EP_STOP, "%s: %s", name, err ? err : "?");
   assert_clip(&d, tolerance_us);
   assert_red(d.rgb);
+  ck_assert_msg(d.aligned, "%s: frames not 64-byte aligned", name);
 }
 
 START_TEST(decodes_mp4_h264) {
@@ -138,6 +142,7 @@ START_TEST(png_is_one_frame) {
   ck_assert_int_eq(d.width, 512);
   ck_assert_int_eq(d.height, 512);
   ck_assert_int_eq(d.pts[0], 0);
+  ck_assert(d.aligned);
 }
 END_TEST
 
