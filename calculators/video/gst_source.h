@@ -30,6 +30,8 @@ typedef struct ep__gst_source_opts {
                             < 0: endlessly */
   int max_buffers;       /* decoded frames queued ahead; <= 0: 2 */
   int timeout_ms;        /* longest wait for a frame; <= 0: 10000 */
+  const char *decoder;   /* a decoder element to prefer where it fits
+                            ("openh264dec"); NULL: decodebin's choice */
 } ep__gst_source_opts;
 
 /* A decoded frame: packed RGB rows `stride` bytes apart. */

@@ -45,6 +45,7 @@ static int decoder_open(ep_calc_ctx *ctx) {
       .loop_image_frames = (int)ep_options_int(o, "loop_image_frames"),
       .max_buffers = (int)ep_options_int(o, "max_queued_frames"),
       .timeout_ms = (int)ep_options_int(o, "timeout_ms"),
+      .decoder = ep_options_string(o, "decoder"),
   };
   char *msg = NULL;
   int rc = ep__gst_source_open(&so, &st->src, &msg);
@@ -141,6 +142,9 @@ static const ep_option_spec decoder_options[] = {
      .defval = "10000",
      .min = 1,
      .max = 3600000},
+    /* A GStreamer decoder to prefer where it fits, e.g. "openh264dec"
+     * (a third of avdec_h264's memory, at half its speed). */
+    {.name = "decoder", .kind = EP_OPT_STRING},
     {.name = NULL},
 };
 

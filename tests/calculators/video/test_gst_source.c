@@ -121,6 +121,40 @@ START_TEST(decodes_avi_mjpeg) {
 }
 END_TEST
 
+/* True if a library whose name contains lib is loaded in this process. */
+static bool mapped(const char *lib) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[1024];
+  bool yes = false;
+  while (f && !yes && fgets(line, sizeof line, f))
+    yes = strstr(line, lib) != NULL;
+  if (f)
+    fclose(f);
+  return yes;
+}
+
+START_TEST(preferred_decoder_is_used) {
+  /* openh264dec ranks below avdec_h264; asked for, it decodes the clip.
+   * An element that is not installed is named in the error. */
+  const char *clip = make_clip("red.mp4", "red", I420 " ! x264enc ! mp4mux");
+  ep__gst_source_opts o = {.input = clip, .decoder = "openh264dec"};
+  decoded d;
+  char *err = NULL;
+  ck_assert_int_eq(decode_all(&o, &d, &err), EP_STOP);
+  assert_clip(&d, 1);
+  assert_red(d.rgb);
+  ck_assert_msg(mapped("libopenh264"), "openh264dec was not used");
+  /* Streams it does not take decode as usual. */
+  o.input = make_clip("red.webm", "red", "vp8enc ! webmmux");
+  ck_assert_int_eq(decode_all(&o, &d, &err), EP_STOP);
+  assert_clip(&d, 1000);
+  o.decoder = "nosuchdec";
+  ck_assert_int_eq(decode_all(&o, &d, &err), EP_EUNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(err, "nosuchdec"));
+  free(err);
+}
+END_TEST
+
 START_TEST(decodes_uri) {
   char uri[600];
   snprintf(uri, sizeof uri, "file://%s",
@@ -354,6 +388,7 @@ int main(void) {
   tcase_add_test(tc, decodes_mkv_h264);
   tcase_add_test(tc, decodes_avi_mjpeg);
   tcase_add_test(tc, decodes_uri);
+  tcase_add_test(tc, preferred_decoder_is_used);
   tcase_add_test(tc, png_is_one_frame);
   tcase_add_test(tc, jpeg_repeats_at_rate);
   tcase_add_test(tc, test_source_size_count_pattern);
