@@ -10,7 +10,11 @@
  *   elem    := scalar | '{' message '}' | '<' message '>'
  *   scalar  := STRING { STRING } | ['-'] NUMBER | ['-'] IDENT
  * A list becomes one field per element, all with the list's name. `#` starts
- * a comment. Positions are 1-based; columns count bytes. */
+ * a comment. Words: true/True/false/False are BOOL, inf/infinity/nan (any
+ * case, optionally after '-') FLOAT, any other word IDENT (protobuf's t/f
+ * bool spellings stay IDENT for the reader to accept). Numbers: decimal, 0x
+ * hex, 0-led octal INT; a fraction, exponent or f suffix makes a FLOAT.
+ * Positions are 1-based; columns count bytes (a tab is one). */
 #include "config_tree.h"
 
 #include <ctype.h>
