@@ -10,7 +10,7 @@
 #include "clip_util.h"
 #include "edgepipe/graph.h"
 #include "edgepipe/image_frame.h"
-#include "gst_source.h"
+#include "video/gst_source.h"
 
 static ep_graph *load(const char *text) {
   ep_graph *g = NULL;
