@@ -510,6 +510,12 @@ START_TEST(parse_errors_pass_through) {
   ck_assert_str_eq(err, "t.pbtxt:2:1: expected '}' to close 'node' opened "
                         "at 1:1\n");
   free(err);
+  /* A parser message quoting a multi-line token stays one line. */
+  g = gt_load("yaml", "options: {e passed\n\n  - name: sink\n", &err);
+  ck_assert_ptr_null(g);
+  ck_assert_str_eq(err, "t.yaml:3:9: 'e passed\\n- name' has no value "
+                        "(null); give a value or leave the field out\n");
+  free(err);
   ck_assert_int_eq(ep__graph_config_load_file("/nonexistent/g.pbtxt", &g, &err),
                    EP_ENOENT);
   ck_assert_ptr_nonnull(strstr(err, "/nonexistent/g.pbtxt"));
