@@ -150,8 +150,7 @@ static int parse_flag(struct pipe_run_args *a, const char *opt) {
   return PIPE_RUN_OK;
 }
 
-static int parse_one(struct pipe_run_args *a, int argc, char **argv,
-                     int *i) {
+static int parse_one(struct pipe_run_args *a, int argc, char **argv, int *i) {
   char *arg = argv[*i];
   if (arg[0] != '-' || strcmp(arg, "-") == 0)
     return push_str(&a->graphs, &a->n_graphs, arg) ? 0 : PIPE_RUN_USAGE;
@@ -189,7 +188,7 @@ static int parse_args(struct pipe_run_args *a, int argc, char **argv) {
   return check_graph_count(a);
 }
 
-/* --- plugins --------------------------------------------------------------- */
+/* --- plugins ------------------------------------------------------------- */
 
 static int load_plugin(const char *path) {
   char *msg = NULL;
