@@ -17,8 +17,7 @@
 
 typedef struct ep__backend {
   const char *name; /* the delegate option's value: "reference", "xnnpack" */
-  int (*prepare)(const ep__model *m, int num_threads, void **state,
-                 char **msg);
+  int (*prepare)(const ep__model *m, int num_threads, void **state, char **msg);
   int (*run)(void *state, const float *const *inputs, float *const *outputs,
              char **msg);
   void (*free)(void *state);
@@ -28,7 +27,8 @@ typedef struct ep__backend {
 extern const ep__backend ep__backend_reference;
 
 #ifdef EP_HAVE_XNNPACK
-/* XNNPACK, with plain C kernels for the ops it lacks (xnn_backend.c). */
+/* XNNPACK, with plain C kernels for the ops it lacks (xnn_backend.c; the
+ * inference meson.build defines EP_INFER_XNN_BACKEND when it is built). */
 extern const ep__backend ep__backend_xnnpack;
 #endif
 

@@ -52,8 +52,8 @@ typedef enum ep__act {
 /* One tensor of the plan. Constants hold their float32 values; the others
  * (model inputs and intermediate/outputs) are filled by a backend. */
 typedef struct ep__mtensor {
-  char *name;   /* owned; "" when the model gives none */
-  int ndims;    /* 0..EP_TENSOR_MAX_DIMS */
+  char *name; /* owned; "" when the model gives none */
+  int ndims;  /* 0..EP_TENSOR_MAX_DIMS */
   int dims[EP_TENSOR_MAX_DIMS];
   size_t count; /* product of dims (1 for a scalar) */
   /* Constants: count float32 values, owned by the model, 64-byte aligned.
