@@ -41,8 +41,8 @@ typedef struct app {
   GstElement *in, *sink;    /* capture pipeline and its appsink */
   GstElement *out, *src;    /* display pipeline and its appsrc, or NULL */
   long fed, shown;
-  int64_t faces_seen;        /* face_detections packets taken so far */
-  ep_packet *pending[16];    /* taken, not yet matched to a frame */
+  int64_t faces_seen;     /* face_detections packets taken so far */
+  ep_packet *pending[16]; /* taken, not yet matched to a frame */
   int n_pending;
   bool input_failed;
 } app;
@@ -64,8 +64,7 @@ static char *source_desc(const options *o) {
   if (strcmp(s, "test") == 0)
     return g_strdup("videotestsrc pattern=ball");
   if (strncmp(s, "camera", 6) == 0 && (s[6] == '\0' || s[6] == ':'))
-    return g_strdup_printf("v4l2src device=%s",
-                           s[6] ? s + 7 : "/dev/video0");
+    return g_strdup_printf("v4l2src device=%s", s[6] ? s + 7 : "/dev/video0");
   if (strchr(s, '!') || access(s, R_OK) != 0)
     return g_strdup(s); /* a pipeline fragment; gst_parse_launch judges */
   /* A file: its location is set as a property, so no quoting issues. */
@@ -137,10 +136,9 @@ static ep_packet *wrap_sample(GstSample *sample, ep_timestamp *last) {
   if (ts <= *last)
     ts = *last + 1; /* stream timestamps must strictly increase */
   *last = ts;
-  return ep_packet_wrap_image(EP_IMAGE_SRGB, GST_VIDEO_INFO_WIDTH(&info),
-                              GST_VIDEO_INFO_HEIGHT(&info),
-                              GST_VIDEO_INFO_PLANE_STRIDE(&info, 0),
-                              h->map.data, release_frame, h, ts);
+  return ep_packet_wrap_image(
+      EP_IMAGE_SRGB, GST_VIDEO_INFO_WIDTH(&info), GST_VIDEO_INFO_HEIGHT(&info),
+      GST_VIDEO_INFO_PLANE_STRIDE(&info, 0), h->map.data, release_frame, h, ts);
 }
 
 static bool input_error(app *a) {
@@ -163,8 +161,8 @@ static void *feed(void *arg) {
   app *a = arg;
   ep_timestamp last = -1; /* the first frame without a PTS gets 0 */
   while (!interrupts && (a->opt.frames == 0 || a->fed < a->opt.frames)) {
-    GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(a->sink),
-                                                100 * GST_MSECOND);
+    GstSample *s =
+        gst_app_sink_try_pull_sample(GST_APP_SINK(a->sink), 100 * GST_MSECOND);
     if (!s) {
       if ((a->input_failed = input_error(a)) ||
           gst_app_sink_is_eos(GST_APP_SINK(a->sink)))
@@ -198,8 +196,7 @@ static void open_display(app *a) {
                             "autovideosink sync=false",
                             &err);
   if (!a->out || err) {
-    fprintf(stderr, "camera_app: no display: %s\n",
-            err ? err->message : "?");
+    fprintf(stderr, "camera_app: no display: %s\n", err ? err->message : "?");
     g_clear_error(&err);
     if (a->out)
       gst_object_unref(a->out);
@@ -219,10 +216,9 @@ static void show(app *a, ep_packet *p) {
     return;
   int w = ep_image_frame_width(f), h = ep_image_frame_height(f);
   gsize stride = (gsize)ep_image_frame_stride(f);
-  GstCaps *caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING,
-                                      "RGB", "width", G_TYPE_INT, w, "height",
-                                      G_TYPE_INT, h, "framerate",
-                                      GST_TYPE_FRACTION, 0, 1, NULL);
+  GstCaps *caps = gst_caps_new_simple(
+      "video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, w,
+      "height", G_TYPE_INT, h, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
   gst_app_src_set_caps(GST_APP_SRC(a->src), caps);
   gst_caps_unref(caps);
   GstBuffer *buf = gst_buffer_new_wrapped_full(
@@ -282,8 +278,8 @@ static void print_frame(app *a, ep_timestamp ts) {
   printf("frame t=%lldus faces=%zu", (long long)ts, n);
   for (size_t i = 0; i < n; i++) {
     const ep_detection *x = &ds->v[i];
-    printf(" [score=%.3f box=%.3f,%.3f,%.3f,%.3f]", x->score, x->xmin,
-           x->ymin, x->width, x->height);
+    printf(" [score=%.3f box=%.3f,%.3f,%.3f,%.3f]", x->score, x->xmin, x->ymin,
+           x->width, x->height);
   }
   printf("\n");
   fflush(stdout);
@@ -309,7 +305,8 @@ static void drain(app *a) {
   }
 }
 
-/* --- setup ------------------------------------------------------------------ */
+/* --- setup ------------------------------------------------------------------
+ */
 
 static int usage(void) {
   fprintf(stderr,
@@ -320,8 +317,8 @@ static int usage(void) {
 }
 
 static int parse_args(options *o, int argc, char **argv) {
-  *o = (options){.source = "auto", .graph = "graphs/face_detect.pbtxt",
-                 .display = "auto"};
+  *o = (options){
+      .source = "auto", .graph = "graphs/face_detect.pbtxt", .display = "auto"};
   for (int i = 1; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(k, "--fast") == 0) {
@@ -354,8 +351,9 @@ static int open_graph(app *a) {
     rc = ep_graph_start(a->g, NULL, 0);
   if (rc < 0)
     fprintf(stderr, "camera_app: %s: %s\n%s\n", a->opt.graph, ep_strerror(rc),
-            err ? err : a->g && ep_graph_error(a->g) ? ep_graph_error(a->g)
-                                                     : "");
+            err                            ? err
+            : a->g && ep_graph_error(a->g) ? ep_graph_error(a->g)
+                                           : "");
   free(err);
   return rc;
 }

@@ -22,9 +22,15 @@ static const ep_port_spec outputs[] = {
 };
 
 static const ep_option_spec options[] = {
-    {.name = "factor", .kind = EP_OPT_INT, .defval = "2", .min = -1e6,
+    {.name = "factor",
+     .kind = EP_OPT_INT,
+     .defval = "2",
+     .min = -1e6,
      .max = 1e6},
-    {.name = "offset", .kind = EP_OPT_INT, .defval = "0", .min = -1e9,
+    {.name = "offset",
+     .kind = EP_OPT_INT,
+     .defval = "0",
+     .min = -1e9,
      .max = 1e9},
     {.name = NULL},
 };

@@ -8,14 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char graph_text[] =
-    "input_stream: \"in\"\n"
-    "output_stream: \"out\"\n"
-    "node {\n"
-    "  calculator: \"PassThroughCalculator\"\n"
-    "  input_stream: \"in\"\n"
-    "  output_stream: \"out\"\n"
-    "}\n";
+static const char graph_text[] = "input_stream: \"in\"\n"
+                                 "output_stream: \"out\"\n"
+                                 "node {\n"
+                                 "  calculator: \"PassThroughCalculator\"\n"
+                                 "  input_stream: \"in\"\n"
+                                 "  output_stream: \"out\"\n"
+                                 "}\n";
 
 static int fail(const char *what, int rc, char *detail) {
   fprintf(stderr, "minimal: %s: %s\n%s\n", what, ep_strerror(rc),
@@ -27,8 +26,8 @@ static int fail(const char *what, int rc, char *detail) {
 int main(void) {
   ep_graph *g = NULL;
   char *err = NULL;
-  int rc = ep_graph_create_from_string(graph_text, strlen(graph_text),
-                                       "pbtxt", "minimal", &g, &err);
+  int rc = ep_graph_create_from_string(graph_text, strlen(graph_text), "pbtxt",
+                                       "minimal", &g, &err);
   if (rc < 0)
     return fail("cannot load the graph", rc, err);
 

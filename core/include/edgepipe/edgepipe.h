@@ -26,26 +26,19 @@
 #ifndef EDGEPIPE_EDGEPIPE_H
 #define EDGEPIPE_EDGEPIPE_H
 
-#include "edgepipe/common.h"
-#include "edgepipe/error.h"
-#include "edgepipe/timestamp.h"
-#include "edgepipe/type.h"
-#include "edgepipe/packet.h"
 #include "edgepipe/calculator.h"
-#include "edgepipe/registry.h"
-#include "edgepipe/graph.h"
-#include "edgepipe/tensor.h"
+#include "edgepipe/common.h"
+#include "edgepipe/detection.h"
+#include "edgepipe/error.h"
 #include "edgepipe/float_array.h"
+#include "edgepipe/graph.h"
 #include "edgepipe/image_frame.h"
 #include "edgepipe/image_packet.h"
-#include "edgepipe/detection.h"
+#include "edgepipe/packet.h"
+#include "edgepipe/registry.h"
 #include "edgepipe/render_data.h"
-
-#define EP__STR(x) #x
-#define EP__XSTR(x) EP__STR(x)
-/* "major.minor.patch" of the headers, e.g. "0.1.0". */
-#define EP_VERSION_STRING                                                      \
-  EP__XSTR(EP_VERSION_MAJOR) "." EP__XSTR(EP_VERSION_MINOR) "." EP__XSTR(    \
-      EP_VERSION_PATCH)
+#include "edgepipe/tensor.h"
+#include "edgepipe/timestamp.h"
+#include "edgepipe/type.h"
 
 #endif

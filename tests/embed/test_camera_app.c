@@ -1,0 +1,145 @@
+/* test_camera_app.c — examples/camera_app on GStreamer's test source, on
+ * a photo, on a video file, and stopped by Ctrl-C: it feeds the frames to
+ * graphs/face_detect.pbtxt with the real model and prints each annotated
+ * frame's detections. Needs models/ (scripts/fetch-models). */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "embed_util.h"
+
+static const char *const no_display[] = {"DISPLAY=", "WAYLAND_DISPLAY=", NULL};
+
+static void camera_app(run_result *r, const char *source, const char *frames,
+                       int sig, int delay_ms) {
+  const char *argv[] = {build_path("examples/camera_app"),
+                        "--source",
+                        source,
+                        "--frames",
+                        frames,
+                        "--display",
+                        "no",
+                        NULL};
+  /* The graph reads models/ relative to the repository root. */
+  run_program(r, argv, source_path(""), no_display, sig, delay_ms);
+}
+
+/* Checks every "frame" line has `faces` faces; returns how many there
+ * are. Faces must lie where the photo's face is (tests/data/README.md:
+ * the astronaut's face is in the upper middle of the picture). */
+static int check_frames(const char *out, int faces) {
+  int n = 0;
+  for (const char *l = strstr(out, "frame t="); l;
+       l = strstr(l + 1, "frame t=")) {
+    long long t;
+    int k;
+    ck_assert_msg(sscanf(l, "frame t=%lldus faces=%d", &t, &k) == 2, "%s", l);
+    ck_assert_msg(k == faces, "want %d faces: %.200s", faces, l);
+    float score, x, y, w, h;
+    const char *b = strstr(l, "[score=");
+    if (faces > 0) {
+      ck_assert(b && sscanf(b, "[score=%f box=%f,%f,%f,%f]", &score, &x, &y, &w,
+                            &h) == 5);
+      ck_assert_msg(score > 0.5f && x > 0.2f && x + w < 0.8f && y >= 0.0f &&
+                        y + h < 0.6f && w > 0.05f,
+                    "face outside the photo's face: %.200s", l);
+    }
+    n++;
+  }
+  return n;
+}
+
+START_TEST(test_source_frames_have_no_faces) {
+  run_result r;
+  camera_app(&r, "test", "6", 0, 0);
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  ck_assert_int_ge(check_frames(r.out, 0), 1);
+  ck_assert_msg(strstr(r.err, "fed 6 frames"), "%s", r.err);
+  run_result_free(&r);
+}
+END_TEST
+
+START_TEST(photo_frames_have_the_astronauts_face) {
+  run_result r;
+  camera_app(&r, source_path("tests/data/astronaut.png"), "5", 0, 0);
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  ck_assert_int_ge(check_frames(r.out, 1), 1);
+  ck_assert_msg(strstr(r.err, "fed 5 frames"), "%s", r.err);
+  run_result_free(&r);
+}
+END_TEST
+
+START_TEST(video_file_frames_have_the_astronauts_face) {
+  char *dir = temp_dir();
+  char clip[4200], cmd[8800];
+  snprintf(clip, sizeof clip, "%s/astronaut.avi", dir);
+  snprintf(cmd, sizeof cmd,
+           "gst-launch-1.0 -q filesrc location=%s ! pngdec ! imagefreeze "
+           "num-buffers=8 ! videoconvert ! jpegenc ! avimux ! "
+           "filesink location=%s",
+           source_path("tests/data/astronaut.png"), clip);
+  run_result mk;
+  run_shell(&mk, cmd, NULL);
+  ck_assert_msg(mk.status == 0, "%s", mk.err);
+  run_result_free(&mk);
+
+  run_result r;
+  camera_app(&r, clip, "0", 0, 0); /* until the file ends */
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  ck_assert_int_ge(check_frames(r.out, 1), 1);
+  ck_assert_msg(strstr(r.err, "fed 8 frames"), "%s", r.err);
+  run_result_free(&r);
+  remove(clip);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(ctrl_c_stops_cleanly) {
+  run_result r;
+  camera_app(&r, "test", "0", SIGINT, 2500); /* endless until Ctrl-C */
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  ck_assert_msg(strstr(r.err, "(interrupted)"), "%s", r.err);
+  ck_assert_int_ge(check_frames(r.out, 0), 1);
+  run_result_free(&r);
+}
+END_TEST
+
+START_TEST(a_bad_source_is_an_error_naming_it) {
+  run_result r;
+  camera_app(&r, "nosuchelement ! videoconvert", "3", 0, 0);
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_msg(strstr(r.err, "source 'nosuchelement ! videoconvert'"), "%s",
+                r.err);
+  run_result_free(&r);
+}
+END_TEST
+
+int main(void) {
+  char model[4200];
+  const char *src = getenv("EP_SOURCE_ROOT");
+  snprintf(model, sizeof model, "%s/models/face_detection_short_range.tflite",
+           src ? src : ".");
+  FILE *m = fopen(model, "rb");
+  if (!m) {
+    fprintf(stderr, "%s is missing: run scripts/fetch-models\n", model);
+    return 77; /* skipped */
+  }
+  fclose(m);
+  Suite *s = suite_create("embed_camera_app");
+  TCase *tc = tcase_create("camera_app");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_source_frames_have_no_faces);
+  tcase_add_test(tc, photo_frames_have_the_astronauts_face);
+  tcase_add_test(tc, video_file_frames_have_the_astronauts_face);
+  tcase_add_test(tc, ctrl_c_stops_cleanly);
+  tcase_add_test(tc, a_bad_source_is_an_error_naming_it);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
