@@ -4,14 +4,16 @@
  * and shows the annotated video when there is a display.
  *
  *   camera_app [--source SRC] [--frames N] [--graph FILE] [--size WxH]
- *              [--display auto|yes|no] [--fast]
+ *              [--display auto|yes|no] [--sink DESC] [--fast]
  *
  * SRC: auto (the camera if /dev/video0 exists, else the test source),
  * camera[:DEVICE] (v4l2src), test (videotestsrc), a video or image file,
  * or a GStreamer pipeline fragment ending in a video source ("a ! b").
  * Files and test sources play at their frame rate, as a camera would;
  * --fast feeds them as fast as they decode (the graph's FlowLimiter then
- * drops the frames that arrive while the detector is busy).
+ * drops the frames that arrive while the detector is busy). --sink
+ * replaces autovideosink, the element (or "a ! b" chain) that shows the
+ * annotated frames.
  * Run it from the repository root (the graph reads models/...), or give
  * --graph. Ctrl-C stops the source and lets the graph drain; a second
  * Ctrl-C cancels it. Exit status: 0 ok, 1 error, 2 usage. */
@@ -28,7 +30,7 @@
 #include <unistd.h>
 
 typedef struct options {
-  const char *source, *graph, *display;
+  const char *source, *graph, *display, *sink;
   long frames; /* 0: until the source ends */
   int width, height;
   bool fast;
@@ -192,9 +194,11 @@ static void open_display(app *a) {
   if (!have_display(a->opt.display))
     return;
   GError *err = NULL;
-  a->out = gst_parse_launch("appsrc name=ep_src format=time ! videoconvert ! "
-                            "autovideosink sync=false",
-                            &err);
+  char *desc = g_strdup_printf("appsrc name=ep_src format=time ! "
+                               "videoconvert ! %s",
+                               a->opt.sink);
+  a->out = gst_parse_launch(desc, &err);
+  g_free(desc);
   if (!a->out || err) {
     fprintf(stderr, "camera_app: no display: %s\n", err ? err->message : "?");
     g_clear_error(&err);
@@ -312,7 +316,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: camera_app [--source auto|camera[:DEV]|test|FILE|PIPELINE]\n"
           "                  [--frames N] [--graph FILE] [--size WxH]\n"
-          "                  [--display auto|yes|no] [--fast]\n");
+          "                  [--display auto|yes|no] [--sink DESC] [--fast]\n");
   return 2;
 }
 
@@ -334,6 +338,8 @@ static int parse_args(options *o, int argc, char **argv) {
       o->graph = v;
     else if (strcmp(k, "--display") == 0)
       o->display = v;
+    else if (strcmp(k, "--sink") == 0)
+      o->sink = v;
     else if (strcmp(k, "--frames") == 0)
       o->frames = strtol(v, NULL, 10);
     else if (strcmp(k, "--size") != 0 ||
@@ -385,8 +391,16 @@ static void cleanup(app *a) {
     ep_packet_unref(a->pending[i]);
   /* Display buffers hold graph packets, which hold capture samples: free
    * them in that order. */
-  if (a->src)
+  if (a->src) {
+    /* Let the frames already pushed reach the sink before stopping. */
     gst_app_src_end_of_stream(GST_APP_SRC(a->src));
+    GstBus *bus = gst_element_get_bus(a->out);
+    GstMessage *m = gst_bus_timed_pop_filtered(
+        bus, 2 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    if (m)
+      gst_message_unref(m);
+    gst_object_unref(bus);
+  }
   if (a->out)
     gst_element_set_state(a->out, GST_STATE_NULL);
   ep_graph_destroy(a->g);

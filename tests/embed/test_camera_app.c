@@ -97,6 +97,65 @@ START_TEST(video_file_frames_have_the_astronauts_face) {
 }
 END_TEST
 
+/* Pure red (255, 0, 0) pixels in a PNG, decoded to RGB by GStreamer. */
+static long red_pixels(const char *png, const char *dir) {
+  char *raw = str_printf("%s/raw.rgb", dir);
+  char *cmd = str_printf("gst-launch-1.0 -q filesrc location=%s ! pngdec ! "
+                         "videoconvert ! video/x-raw,format=RGB ! "
+                         "filesink location=%s",
+                         png, raw);
+  run_result r;
+  run_shell(&r, cmd, NULL);
+  ck_assert_msg(r.status == 0, "%s: %s", png, r.err);
+  run_result_free(&r);
+  FILE *f = fopen(raw, "rb");
+  ck_assert_ptr_nonnull(f);
+  long red = 0;
+  unsigned char px[3];
+  while (fread(px, 1, 3, f) == 3)
+    red += px[0] == 255 && px[1] == 0 && px[2] == 0;
+  fclose(f);
+  remove(raw);
+  free(raw);
+  free(cmd);
+  return red;
+}
+
+START_TEST(annotated_frames_reach_the_display_sink) {
+  char *dir = temp_dir();
+  char *sink =
+      str_printf("pngenc ! multifilesink location=%s/shown%%02d.png", dir);
+  const char *argv[] = {build_path("examples/camera_app"),
+                        "--source",
+                        source_path("tests/data/astronaut.png"),
+                        "--frames",
+                        "3",
+                        "--display",
+                        "yes",
+                        "--sink",
+                        sink,
+                        NULL};
+  run_result r;
+  run_program(&r, argv, source_path(""), no_display, 0, 0);
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  int shown = check_frames(r.out, 1);
+  ck_assert_int_ge(shown, 1);
+  /* Every annotated frame was shown, with the face's red box drawn on it
+   * (the photo itself has no pure red). */
+  ck_assert_int_eq(red_pixels(source_path("tests/data/astronaut.png"), dir), 0);
+  for (int i = 0; i < shown; i++) {
+    char *png = str_printf("%s/shown%02d.png", dir, i);
+    ck_assert_int_gt(red_pixels(png, dir), 200);
+    remove(png);
+    free(png);
+  }
+  run_result_free(&r);
+  free(sink);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(ctrl_c_stops_cleanly) {
   run_result r;
   camera_app(&r, "test", "0", SIGINT, 2500); /* endless until Ctrl-C */
@@ -134,6 +193,7 @@ int main(void) {
   tcase_add_test(tc, test_source_frames_have_no_faces);
   tcase_add_test(tc, photo_frames_have_the_astronauts_face);
   tcase_add_test(tc, video_file_frames_have_the_astronauts_face);
+  tcase_add_test(tc, annotated_frames_reach_the_display_sink);
   tcase_add_test(tc, ctrl_c_stops_cleanly);
   tcase_add_test(tc, a_bad_source_is_an_error_naming_it);
   suite_add_tcase(s, tc);

@@ -93,6 +93,13 @@ START_TEST(installs_library_headers_tool_and_pc) {
                     strstr(r.out, "-ledgepipe"),
                 "%s", r.out);
   run_result_free(&r);
+  /* The GStreamer plugin, when this build makes one. */
+  snprintf(cmd, sizeof cmd,
+           "test ! -e %s || find %s -name libgstedgepipe.so | grep -q .",
+           build_path("gst/libgstedgepipe.so"), root);
+  run_shell(&r, cmd, NULL);
+  ck_assert_msg(r.status == 0, "the GStreamer plugin is not installed");
+  run_result_free(&r);
   /* The shared library's file is there, under the .pc's libdir. */
   snprintf(cmd, sizeof cmd, "ls %s/../libedgepipe.so.*", pcdir);
   run_shell(&r, cmd, NULL);
