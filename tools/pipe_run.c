@@ -208,8 +208,7 @@ static int parse_args(struct pipe_run_args *a, int argc, char **argv) {
   return check_graph_count(a);
 }
 
-/* --- plugins ---------------------------------------------------------------
- */
+/* --- plugins ------------------------------------------------------------- */
 
 static int load_plugin(const char *path) {
   char *msg = NULL;

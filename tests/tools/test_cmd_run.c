@@ -91,8 +91,9 @@ static char *counting_graph(const char *count) {
 START_TEST(runs_prints_and_counts) {
   char *g = counting_graph("3");
   result r;
-  const char *args[] = {g, "--print", "out", "--print", "side",
-                        "--side", "n=41", "--stats", "--threads", "2", NULL};
+  const char *args[] = {g,           "--print", "out",  "--print",
+                        "side",      "--side",  "n=41", "--stats",
+                        "--threads", "2",       NULL};
   run(&r, args, 0, 0);
   ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
   ck_assert_ptr_nonnull(strstr(r.out, "{\"stream\":\"out\",\"timestamp\":\"2\","
@@ -159,8 +160,7 @@ static void stops_on(int sig) {
   const char *row = strstr(r.err, "\npass ");
   ck_assert_ptr_nonnull(row);
   unsigned long calls = 0, in = 0, out = 0;
-  ck_assert_int_eq(sscanf(row, " pass %*s %lu %lu %lu", &calls, &in, &out),
-                   3);
+  ck_assert_int_eq(sscanf(row, " pass %*s %lu %lu %lu", &calls, &in, &out), 3);
   ck_assert_uint_gt(calls, 0);
   ck_assert_uint_eq(in, out);
   unlink(g);

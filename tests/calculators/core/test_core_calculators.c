@@ -26,10 +26,9 @@ static void add_int(ep_graph *g, const char *stream, int64_t v,
                    0);
 }
 
-static void add_bool(ep_graph *g, const char *stream, bool v,
-                     ep_timestamp ts) {
-  ck_assert_int_eq(
-      ep_graph_add_packet(g, stream, ep_packet_new_bool(v, ts), 0), 0);
+static void add_bool(ep_graph *g, const char *stream, bool v, ep_timestamp ts) {
+  ck_assert_int_eq(ep_graph_add_packet(g, stream, ep_packet_new_bool(v, ts), 0),
+                   0);
 }
 
 static void expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
@@ -40,7 +39,8 @@ static void expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
   ep_packet_unref(pk);
 }
 
-/* --- FlowLimiter ------------------------------------------------------------ */
+/* --- FlowLimiter ------------------------------------------------------------
+ */
 
 /* Frames come every 200 us; the consumer takes 2 ms. */
 static const char flow_graph[] =
@@ -169,7 +169,8 @@ START_TEST(flow_limiter_queues_the_newest) {
 }
 END_TEST
 
-/* --- PacketCloner ------------------------------------------------------------ */
+/* --- PacketCloner ------------------------------------------------------------
+ */
 
 START_TEST(packet_cloner_repeats_the_latest) {
   ep_graph *g = tu_graph("input_stream: 'v'\n"
@@ -223,7 +224,8 @@ START_TEST(packet_cloner_can_wait_for_all_inputs) {
 }
 END_TEST
 
-/* --- SidePacketToStream ---------------------------------------------------------- */
+/* --- SidePacketToStream
+ * ---------------------------------------------------------- */
 
 START_TEST(side_packet_to_stream_at_tick_and_poststream) {
   ep_graph *g = tu_graph("input_side_packet: 'k'\n"
@@ -284,7 +286,9 @@ START_TEST(side_packet_to_stream_at_timestamp) {
 }
 END_TEST
 
-/* --- Gate ---------------------------------------------------------------------------- */
+/* --- Gate
+ * ----------------------------------------------------------------------------
+ */
 
 START_TEST(gate_follows_the_allow_stream) {
   ep_graph *g = tu_graph("input_stream: 'v'\n"
@@ -339,7 +343,8 @@ START_TEST(gate_side_packet_and_option) {
 }
 END_TEST
 
-/* --- PassThrough, CountingSource ----------------------------------------------------- */
+/* --- PassThrough, CountingSource
+ * ----------------------------------------------------- */
 
 START_TEST(pass_through_mirrors_every_port) {
   ep_graph *g = tu_graph("input_stream: 'x'\n"
