@@ -135,8 +135,8 @@ START_TEST(png_is_one_frame) {
   int rc = decode_path(data_path("astronaut.png"), &d, &err);
   ck_assert_msg(rc == EP_STOP, "%s", err ? err : "?");
   ck_assert_int_eq(d.frames, 1);
-  ck_assert_int_eq(d.width, 256);
-  ck_assert_int_eq(d.height, 256);
+  ck_assert_int_eq(d.width, 512);
+  ck_assert_int_eq(d.height, 512);
   ck_assert_int_eq(d.pts[0], 0);
 }
 END_TEST
