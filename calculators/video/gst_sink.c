@@ -10,6 +10,7 @@
 #include "gst_sink.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,9 +45,12 @@ typedef struct stage {
 struct ep__gst_sink {
   char *output;
   out_kind kind;
-  bool every_frame; /* png/jpeg with a "%d" in the path */
+  bool every_frame;            /* png/jpeg with a "%d" in the path */
   stage chain[MAX_STAGES + 1]; /* ends with factory == NULL */
   double fps;
+  bool infer_fps;     /* fps from the first two frames' timestamps */
+  ep__gst_image held; /* the first frame, while inferring */
+  bool holding;
   GstClockTime timeout;
   GstElement *pipeline, *src;
   GstBus *bus;
@@ -75,8 +79,8 @@ static int kind_of(const char *out, out_kind *k) {
   static const struct {
     const char *suffix;
     out_kind kind;
-  } ext[] = {{".mp4", OUT_MP4},   {".mkv", OUT_MKV},   {".webm", OUT_WEBM},
-             {".avi", OUT_AVI},   {".png", OUT_PNG},   {".jpg", OUT_JPEG},
+  } ext[] = {{".mp4", OUT_MP4},  {".mkv", OUT_MKV}, {".webm", OUT_WEBM},
+             {".avi", OUT_AVI},  {".png", OUT_PNG}, {".jpg", OUT_JPEG},
              {".jpeg", OUT_JPEG}};
   if (strcmp(out, "null") == 0 || strcmp(out, "fakesink") == 0)
     return *k = OUT_NULL, 0;
@@ -162,11 +166,11 @@ static GstCaps *caps_for(const ep__gst_sink *s) {
   static const char *const fmt[] = {"RGB", "RGBA", "GRAY8"};
   int n, d;
   gst_util_double_to_fraction(s->fps, &n, &d);
-  return gst_caps_new_simple(
-      "video/x-raw", "format", G_TYPE_STRING, fmt[s->format], "width",
-      G_TYPE_INT, s->width, "height", G_TYPE_INT, s->height, "framerate",
-      GST_TYPE_FRACTION, n, d, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
-      NULL);
+  return gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING,
+                             fmt[s->format], "width", G_TYPE_INT, s->width,
+                             "height", G_TYPE_INT, s->height, "framerate",
+                             GST_TYPE_FRACTION, n, d, "pixel-aspect-ratio",
+                             GST_TYPE_FRACTION, 1, 1, NULL);
 }
 
 static int build(ep__gst_sink *s, char **errmsg) {
@@ -192,9 +196,9 @@ static int build(ep__gst_sink *s, char **errmsg) {
         strcmp(st->factory, "multifilesink") == 0)
       g_object_set(e, "location", s->output, NULL);
     if (!gst_element_link(prev, e)) {
-      *errmsg = ep__strdup_printf("output '%s': cannot link %s to %s",
-                                  s->output, GST_OBJECT_NAME(prev),
-                                  st->factory);
+      *errmsg =
+          ep__strdup_printf("output '%s': cannot link %s to %s", s->output,
+                            GST_OBJECT_NAME(prev), st->factory);
       return EP_EUNSUPPORTED;
     }
     prev = e;
@@ -249,9 +253,10 @@ int ep__gst_sink_new(const ep__gst_sink_opts *o, ep__gst_sink **out,
   }
   s->kind = k;
   s->every_frame = (k == OUT_PNG || k == OUT_JPEG) && strstr(o->output, "%");
-  s->fps = o->frame_rate > 0 ? o->frame_rate : 30;
-  s->timeout = (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 30000) *
-               GST_MSECOND;
+  s->infer_fps = o->frame_rate <= 0;
+  s->fps = s->infer_fps ? 30 : o->frame_rate;
+  s->timeout =
+      (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 30000) * GST_MSECOND;
   plan(s);
   if (k != OUT_NULL && k != OUT_DISPLAY && (rc = make_dir_of(s, errmsg)) < 0) {
     ep__gst_sink_free(s);
@@ -313,36 +318,34 @@ static int check_frame(ep__gst_sink *s, const ep__gst_image *img,
   if (!img->pixels || img->width <= 0 || img->height <= 0 ||
       (unsigned)img->format > EP_IMAGE_GRAY8 ||
       img->stride < img->width * channels_of(img->format)) {
-    *errmsg = ep__strdup_printf("output '%s': bad frame %dx%d stride %d",
-                                s->output, img->width, img->height,
-                                img->stride);
+    *errmsg =
+        ep__strdup_printf("output '%s': bad frame %dx%d stride %d", s->output,
+                          img->width, img->height, img->stride);
     return EP_EINVAL;
   }
-  if (s->pipeline &&
-      (img->width != s->width || img->height != s->height ||
-       img->format != s->format)) {
+  if (s->pipeline && (img->width != s->width || img->height != s->height ||
+                      img->format != s->format)) {
     *errmsg = ep__strdup_printf(
         "output '%s': frame changed from %dx%d %s to %dx%d %s mid-stream",
-        s->output, s->width, s->height, format_name(s->format),
-        img->width, img->height, format_name(img->format));
+        s->output, s->width, s->height, format_name(s->format), img->width,
+        img->height, format_name(img->format));
     return EP_EINVAL;
   }
   if (s->pipeline && img->pts_us <= s->last_pts) {
-    *errmsg = ep__strdup_printf("output '%s': timestamps must increase",
-                                s->output);
+    *errmsg =
+        ep__strdup_printf("output '%s': timestamps must increase", s->output);
     return EP_ETIMESTAMP;
   }
   return 0;
 }
 
 static GstBuffer *wrap(const ep__gst_sink *s, const ep__gst_image *img) {
-  static const GstVideoFormat fmt[] = {GST_VIDEO_FORMAT_RGB,
-                                       GST_VIDEO_FORMAT_RGBA,
-                                       GST_VIDEO_FORMAT_GRAY8};
+  static const GstVideoFormat fmt[] = {
+      GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_GRAY8};
   gsize size = (gsize)img->stride * (gsize)img->height;
-  GstBuffer *buf = gst_buffer_new_wrapped_full(
-      GST_MEMORY_FLAG_READONLY, (gpointer)img->pixels, size, 0, size,
-      img->user, img->release);
+  GstBuffer *buf = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY,
+                                               (gpointer)img->pixels, size, 0,
+                                               size, img->user, img->release);
   gsize offset[GST_VIDEO_MAX_PLANES] = {0};
   gint stride[GST_VIDEO_MAX_PLANES] = {img->stride};
   gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE,
@@ -390,18 +393,48 @@ static int push(ep__gst_sink *s, const ep__gst_image *img, char **errmsg) {
   return 0;
 }
 
-int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img,
-                      char **errmsg) {
-  if (s->broken) {
-    img->release(img->user);
-    *errmsg = ep__strdup_printf("output '%s': failed earlier", s->output);
-    return EP_ESTATE;
-  }
+static int push_checked(ep__gst_sink *s, const ep__gst_image *img,
+                        char **errmsg) {
   int rc = push(s, img, errmsg);
   /* A bad frame leaves the pipeline usable; anything else does not. */
   if (rc < 0 && rc != EP_EINVAL && rc != EP_ETIMESTAMP && rc != EP_ESTATE)
     s->broken = true;
   return rc;
+}
+
+/* Sends the held first frame, at the rate the next one implies (next_us
+ * < 0: none came; keep the default). */
+static int flush_held(ep__gst_sink *s, int64_t next_us, char **errmsg) {
+  s->holding = false;
+  if (next_us > s->held.pts_us) {
+    double fps = 1e6 / (double)(next_us - s->held.pts_us);
+    /* 33333 us is 30 fps, not 30.0003; keep NTSC's 29.97 as it is. */
+    s->fps = fabs(fps - round(fps)) < 0.01 ? round(fps) : fps;
+  }
+  return push_checked(s, &s->held, errmsg);
+}
+
+int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img,
+                      char **errmsg) {
+  int rc = 0;
+  if (s->broken) {
+    *errmsg = ep__strdup_printf("output '%s': failed earlier", s->output);
+    rc = EP_ESTATE;
+  } else if (s->infer_fps && !s->pipeline && !s->holding) {
+    rc = check_frame(s, img, errmsg);
+    if (rc == 0) {
+      s->held = *img;
+      s->holding = true;
+      return 0;
+    }
+  } else if (s->holding) {
+    rc = flush_held(s, img->pts_us, errmsg);
+  }
+  if (rc < 0) {
+    img->release(img->user);
+    return rc;
+  }
+  return push_checked(s, img, errmsg);
 }
 
 int64_t ep__gst_sink_frames(const ep__gst_sink *s) { return s->frames; }
@@ -411,6 +444,11 @@ int64_t ep__gst_sink_frames(const ep__gst_sink *s) { return s->frames; }
 int ep__gst_sink_finish(ep__gst_sink *s, char **errmsg) {
   if (s->finished)
     return 0;
+  if (s->holding) {
+    int rc = flush_held(s, -1, errmsg);
+    if (rc < 0)
+      return rc;
+  }
   s->finished = true;
   if (!s->pipeline || s->broken)
     return 0; /* the error has been reported by the push that failed */
@@ -437,10 +475,12 @@ int ep__gst_sink_finish(ep__gst_sink *s, char **errmsg) {
 void ep__gst_sink_free(ep__gst_sink *s) {
   if (!s)
     return;
-  if (s->pipeline) {
+  if (s->holding || s->pipeline) {
     char *ignored = NULL;
     ep__gst_sink_finish(s, &ignored);
     free(ignored);
+  }
+  if (s->pipeline) {
     gst_element_set_state(s->pipeline, GST_STATE_NULL);
     gst_object_unref(s->pipeline);
   }

@@ -24,7 +24,8 @@ typedef struct ep__gst_sink ep__gst_sink;
 
 typedef struct ep__gst_sink_opts {
   const char *output;
-  double frame_rate; /* declared in the caps; <= 0: 30 */
+  double frame_rate; /* declared in the caps; <= 0: from the first two
+                        frames' timestamps (30 with one frame) */
   int timeout_ms;    /* longest wait for queue room or finalising; <= 0:
                         30000 */
 } ep__gst_sink_opts;
@@ -48,8 +49,7 @@ int ep__gst_sink_new(const ep__gst_sink_opts *o, ep__gst_sink **out,
 
 /* Queues one frame, waiting while the queue is full. 0, or a negative code
  * with *errmsg. */
-int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img,
-                      char **errmsg);
+int ep__gst_sink_push(ep__gst_sink *s, const ep__gst_image *img, char **errmsg);
 
 /* Ends the stream and waits until it is written. 0, or a negative code with
  * *errmsg. Further pushes fail with EP_ESTATE. */

@@ -35,6 +35,7 @@ struct ep__gst_source {
   GstSample *still;   /* a still image being repeated */
   int still_left;     /* repeats to go; < 0: endless */
   double still_period_us;
+  GstElementFactory *prefer; /* decoder to pick when it fits, or NULL */
   int64_t count, last_pts;
   int64_t first_pts; /* the stream's first PTS in us; -1 before it */
   gint video_linked; /* atomic: set from decodebin's streaming thread */
@@ -80,16 +81,78 @@ static void link_other(ep__gst_source *s, GstPad *pad) {
   gst_object_unref(sp);
 }
 
+/* The preferred decoder (the `decoder` option) is not chosen by rank:
+ * decodebin is told to stop at the media types it takes, which pad-added
+ * then links through a parser (which also converts, e.g. H.264 avc to the
+ * byte-stream openh264dec wants) and the decoder. */
+static void stop_before_decoding(ep__gst_source *s, GstElement *dec) {
+  GstCaps *stop = gst_caps_from_string("video/x-raw(ANY)");
+  for (const GList *t = gst_element_factory_get_static_pad_templates(s->prefer);
+       t; t = t->next) {
+    GstStaticPadTemplate *pt = t->data;
+    if (pt->direction != GST_PAD_SINK)
+      continue;
+    GstCaps *tc = gst_static_caps_get(&pt->static_caps);
+    for (guint i = 0; i < gst_caps_get_size(tc); i++)
+      stop =
+          gst_caps_merge(stop, gst_caps_new_empty_simple(gst_structure_get_name(
+                                   gst_caps_get_structure(tc, i))));
+    gst_caps_unref(tc);
+  }
+  g_object_set(dec, "caps", stop, NULL);
+  gst_caps_unref(stop);
+}
+
+/* A parser element for caps, or NULL if none is installed. */
+static GstElement *parser_for(GstCaps *caps) {
+  GList *all = gst_element_factory_list_get_elements(
+      GST_ELEMENT_FACTORY_TYPE_PARSER, GST_RANK_MARGINAL);
+  GList *fit = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
+  fit = g_list_sort(fit, gst_plugin_feature_rank_compare_func);
+  GstElement *e = fit ? gst_element_factory_create(fit->data, NULL) : NULL;
+  gst_plugin_feature_list_free(fit);
+  gst_plugin_feature_list_free(all);
+  return e;
+}
+
+static void link_preferred(ep__gst_source *s, GstPad *pad, GstCaps *caps) {
+  GstElement *parse = parser_for(caps);
+  GstElement *d = gst_element_factory_create(s->prefer, NULL);
+  if (!d || !parse) {
+    if (d)
+      gst_object_unref(d);
+    if (parse)
+      gst_object_unref(parse);
+    return; /* nothing linked: no-more-pads reports it */
+  }
+  gst_bin_add_many(GST_BIN(s->pipeline), parse, d, NULL);
+  GstPad *sp = gst_element_get_static_pad(parse, "sink");
+  bool ok = gst_element_link_many(parse, d, s->convert, NULL) &&
+            gst_pad_link(pad, sp) == GST_PAD_LINK_OK;
+  gst_object_unref(sp);
+  gst_element_sync_state_with_parent(d);
+  gst_element_sync_state_with_parent(parse);
+  if (ok)
+    g_atomic_int_set(&s->video_linked, 1);
+}
+
 static void on_pad_added(GstElement *dec, GstPad *pad, gpointer user) {
   (void)dec;
   ep__gst_source *s = user;
   GstCaps *caps = gst_pad_get_current_caps(pad);
   if (!caps)
     caps = gst_pad_query_caps(pad, NULL);
-  const char *media = gst_caps_get_size(caps) > 0
-                          ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
-                          : "";
+  const char *media =
+      gst_caps_get_size(caps) > 0
+          ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
+          : "";
   bool video = g_str_has_prefix(media, "video/");
+  bool encoded = video && s->prefer && strcmp(media, "video/x-raw") != 0;
+  if (encoded && !g_atomic_int_get(&s->video_linked)) {
+    link_preferred(s, pad, caps);
+    gst_caps_unref(caps);
+    return;
+  }
   gst_caps_unref(caps);
   if (video && !g_atomic_int_get(&s->video_linked)) {
     GstPad *sp = gst_element_get_static_pad(s->convert, "sink");
@@ -107,7 +170,8 @@ static void on_no_more_pads(GstElement *dec, gpointer user) {
     return;
   GError *e = g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
                                   "the input has no video stream");
-  gst_element_post_message(dec, gst_message_new_error(GST_OBJECT(dec), e, NULL));
+  gst_element_post_message(dec,
+                           gst_message_new_error(GST_OBJECT(dec), e, NULL));
   g_error_free(e);
 }
 
@@ -179,14 +243,40 @@ static int build_decoding(ep__gst_source *s, src_kind k, const char *device,
     }
   }
   g_signal_connect(dec, "pad-added", G_CALLBACK(on_pad_added), s);
+  if (s->prefer)
+    stop_before_decoding(s, dec);
   g_signal_connect(dec, "no-more-pads", G_CALLBACK(on_no_more_pads), s);
   return 0;
+}
+
+/* Answers appsink's allocation query: 64-byte aligned memory, as
+ * edgepipe's own ImageFrames have, and GstVideoMeta allowed (we honour
+ * its strides), so upstream never copies to fit us. */
+static GstPadProbeReturn on_sink_query(GstPad *pad, GstPadProbeInfo *info,
+                                       gpointer user) {
+  (void)pad;
+  (void)user;
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
+  if (GST_QUERY_TYPE(q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  GstAllocationParams params;
+  gst_allocation_params_init(&params);
+  params.align = 63;
+  gst_query_add_allocation_param(q, NULL, &params);
+  gst_query_add_allocation_meta(q, GST_VIDEO_META_API_TYPE, NULL);
+  return GST_PAD_PROBE_HANDLED;
 }
 
 static int build(ep__gst_source *s, const ep__gst_source_opts *o,
                  char **errmsg) {
   const char *device;
   src_kind k = s->kind = kind_of(o->input, &device);
+  if (o->decoder && *o->decoder &&
+      !(s->prefer = gst_element_factory_find(o->decoder))) {
+    GstElement *none = ep__gst_make(o->decoder, errmsg);
+    (void)none; /* NULL: it only fills the message */
+    return EP_EUNSUPPORTED;
+  }
   if (k == SRC_FILE) {
     int rc = check_file(o->input, errmsg);
     if (rc < 0)
@@ -203,6 +293,10 @@ static int build(ep__gst_source *s, const ep__gst_source_opts *o,
                o->max_buffers > 0 ? o->max_buffers : 2, "drop", FALSE,
                "enable-last-sample", FALSE, NULL);
   gst_caps_unref(rgb);
+  GstPad *pad = gst_element_get_static_pad(s->sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_sink_query,
+                    NULL, NULL);
+  gst_object_unref(pad);
   if (!gst_element_link(s->convert, s->sink)) {
     *errmsg = ep__strdup_printf("cannot link videoconvert to appsink");
     return EP_EUNSUPPORTED;
@@ -333,8 +427,8 @@ int ep__gst_source_open(const ep__gst_source_opts *o, ep__gst_source **out,
     free(s);
     return EP_ENOMEM;
   }
-  s->timeout = (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 10000) *
-               GST_MSECOND;
+  s->timeout =
+      (GstClockTime)(o->timeout_ms > 0 ? o->timeout_ms : 10000) * GST_MSECOND;
   s->fps = o->frame_rate > 0 ? o->frame_rate : 30;
   s->last_pts = INT64_MIN;
   s->first_pts = -1;
@@ -418,6 +512,8 @@ void ep__gst_source_free(ep__gst_source *s) {
     gst_sample_unref(s->pending);
   if (s->still)
     gst_sample_unref(s->still);
+  if (s->prefer)
+    gst_object_unref(s->prefer);
   free(s->input);
   free(s);
 }

@@ -21,15 +21,17 @@ typedef struct ep__gst_source ep__gst_source;
 
 typedef struct ep__gst_source_opts {
   const char *input;
-  int width, height;   /* test source frame size; 0: 640x480 */
-  int num_frames;      /* test source: frames to make; <= 0: endless */
-  const char *pattern; /* test source: videotestsrc pattern; NULL: smpte */
-  double frame_rate;   /* test source rate and still image repeat rate;
-                          <= 0: 30 */
+  int width, height;     /* test source frame size; 0: 640x480 */
+  int num_frames;        /* test source: frames to make; <= 0: endless */
+  const char *pattern;   /* test source: videotestsrc pattern; NULL: smpte */
+  double frame_rate;     /* test source rate and still image repeat rate;
+                            <= 0: 30 */
   int loop_image_frames; /* still image: emit it this many times; 0: once;
                             < 0: endlessly */
   int max_buffers;       /* decoded frames queued ahead; <= 0: 2 */
   int timeout_ms;        /* longest wait for a frame; <= 0: 10000 */
+  const char *decoder;   /* a decoder element to prefer where it fits
+                            ("openh264dec"); NULL: decodebin's choice */
 } ep__gst_source_opts;
 
 /* A decoded frame: packed RGB rows `stride` bytes apart. */

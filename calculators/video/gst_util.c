@@ -98,6 +98,20 @@ GstElement *ep__gst_make(const char *factory, char **errmsg) {
   return e;
 }
 
+/* "a, b, c" for an enum property's value names (free() it); NULL for
+ * other kinds. */
+static char *enum_nicks(GParamSpec *ps) {
+  if (!G_IS_PARAM_SPEC_ENUM(ps))
+    return NULL;
+  GEnumClass *ec = G_PARAM_SPEC_ENUM(ps)->enum_class;
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < ec->n_values; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", ec->values[i].value_nick);
+  char *out = strdup(s->str);
+  g_string_free(s, TRUE);
+  return out;
+}
+
 int ep__gst_set(GstElement *e, const char *prop, const char *value,
                 char **errmsg) {
   GParamSpec *ps = g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop);
@@ -110,8 +124,11 @@ int ep__gst_set(GstElement *e, const char *prop, const char *value,
   g_value_init(&v, ps->value_type);
   if (!gst_value_deserialize(&v, value)) {
     g_value_unset(&v);
-    *errmsg = ep__strdup_printf("bad value '%s' for %s's '%s'", value,
-                                GST_OBJECT_NAME(e), prop);
+    char *choices = enum_nicks(ps);
+    *errmsg = ep__strdup_printf(
+        "bad value '%s' for %s's '%s'%s%s", value, GST_OBJECT_NAME(e), prop,
+        choices ? "; one of: " : "", choices ? choices : "");
+    free(choices);
     return EP_EINVAL;
   }
   g_object_set_property(G_OBJECT(e), prop, &v);

@@ -205,6 +205,47 @@ START_TEST(interrupted_mp4_still_plays) {
 }
 END_TEST
 
+START_TEST(rate_taken_from_timestamps) {
+  /* frame_rate 0: the file's rate comes from the frames, 25 fps here. */
+  const char *path = tmp_path("rate25.mkv");
+  ep__gst_sink_opts o = {.output = path};
+  ep__gst_sink *s;
+  char *err = NULL;
+  ck_assert_int_eq(ep__gst_sink_new(&o, &s, &err), 0);
+  for (int i = 0; i < 10; i++) {
+    ep__gst_image img = make_image((int64_t)i * 40000, ORANGE);
+    ck_assert_int_eq(ep__gst_sink_push(s, &img, &err), 0);
+  }
+  ck_assert_int_eq(ep__gst_sink_finish(s, &err), 0);
+  ep__gst_sink_free(s);
+  ep__gst_source_opts so = {.input = path};
+  ep__gst_source *src;
+  ck_assert_int_eq(ep__gst_source_open(&so, &src, &err), 0);
+  ck_assert_msg(ep__gst_source_frame_rate(src) == 25, "%f",
+                ep__gst_source_frame_rate(src));
+  ep__gst_source_free(src);
+}
+END_TEST
+
+START_TEST(one_frame_without_finish_is_written) {
+  /* Inferring the rate holds the first frame back; free() still writes
+   * it. */
+  const char *path = tmp_path("single.png");
+  ep__gst_sink_opts o = {.output = path};
+  ep__gst_sink *s;
+  char *err = NULL;
+  ck_assert_int_eq(ep__gst_sink_new(&o, &s, &err), 0);
+  released = 0;
+  ep__gst_image img = make_image(0, ORANGE);
+  ck_assert_int_eq(ep__gst_sink_push(s, &img, &err), 0);
+  ep__gst_sink_free(s);
+  ck_assert_int_eq(released, 1);
+  readback r;
+  ck_assert_int_eq(read_back(path, &r, &err), EP_STOP);
+  ck_assert_int_eq(r.frames, 1);
+}
+END_TEST
+
 START_TEST(unknown_extension) {
   ep__gst_sink_opts o = {.output = tmp_path("out.xyz")};
   ep__gst_sink *s;
@@ -271,6 +312,8 @@ int main(void) {
   tcase_add_test(tc, jpeg_still);
   tcase_add_test(tc, null_output);
   tcase_add_test(tc, interrupted_mp4_still_plays);
+  tcase_add_test(tc, rate_taken_from_timestamps);
+  tcase_add_test(tc, one_frame_without_finish_is_written);
   tcase_add_test(tc, unknown_extension);
   tcase_add_test(tc, unwritable_path);
   tcase_add_test(tc, size_change_is_refused);

@@ -17,6 +17,7 @@
 
 typedef struct decoded {
   int frames, width, height, stride;
+  bool aligned; /* every frame's pixels 64-byte aligned */
   int64_t pts[256];
   uint8_t rgb[3]; /* the centre pixel of the first frame */
 } decoded;
@@ -30,7 +31,9 @@ static int decode_all(const ep__gst_source_opts *o, decoded *d, char **err) {
   if (rc < 0)
     return rc;
   ep__gst_frame f;
+  d->aligned = true;
   while ((rc = ep__gst_source_next(s, &f, err)) == 0) {
+    d->aligned = d->aligned && (uintptr_t)f.pixels % 64 == 0;
     if (d->frames == 0) {
       d->width = f.width;
       d->height = f.height;
@@ -68,8 +71,8 @@ static const char *make_clip(const char *name, const char *pattern,
 }
 
 static void assert_red(const uint8_t *p) {
-  ck_assert_msg(p[0] > 200 && p[1] < 50 && p[2] < 50, "not red: %d,%d,%d",
-                p[0], p[1], p[2]);
+  ck_assert_msg(p[0] > 200 && p[1] < 50 && p[2] < 50, "not red: %d,%d,%d", p[0],
+                p[1], p[2]);
 }
 
 /* Frame i of a 30 fps clip is at i/30 s; containers with millisecond
@@ -95,6 +98,7 @@ static void decode_container(const char *name, const char *enc_mux,
   ck_assert_msg(rc == EP_STOP, "%s: %s", name, err ? err : "?");
   assert_clip(&d, tolerance_us);
   assert_red(d.rgb);
+  ck_assert_msg(d.aligned, "%s: frames not 64-byte aligned", name);
 }
 
 START_TEST(decodes_mp4_h264) {
@@ -114,6 +118,40 @@ END_TEST
 
 START_TEST(decodes_avi_mjpeg) {
   decode_container("red.avi", "jpegenc ! avimux", 1);
+}
+END_TEST
+
+/* True if a library whose name contains lib is loaded in this process. */
+static bool mapped(const char *lib) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[1024];
+  bool yes = false;
+  while (f && !yes && fgets(line, sizeof line, f))
+    yes = strstr(line, lib) != NULL;
+  if (f)
+    fclose(f);
+  return yes;
+}
+
+START_TEST(preferred_decoder_is_used) {
+  /* openh264dec ranks below avdec_h264; asked for, it decodes the clip.
+   * An element that is not installed is named in the error. */
+  const char *clip = make_clip("red.mp4", "red", I420 " ! x264enc ! mp4mux");
+  ep__gst_source_opts o = {.input = clip, .decoder = "openh264dec"};
+  decoded d;
+  char *err = NULL;
+  ck_assert_int_eq(decode_all(&o, &d, &err), EP_STOP);
+  assert_clip(&d, 1);
+  assert_red(d.rgb);
+  ck_assert_msg(mapped("libopenh264"), "openh264dec was not used");
+  /* Streams it does not take decode as usual. */
+  o.input = make_clip("red.webm", "red", "vp8enc ! webmmux");
+  ck_assert_int_eq(decode_all(&o, &d, &err), EP_STOP);
+  assert_clip(&d, 1000);
+  o.decoder = "nosuchdec";
+  ck_assert_int_eq(decode_all(&o, &d, &err), EP_EUNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(err, "nosuchdec"));
+  free(err);
 }
 END_TEST
 
@@ -138,6 +176,7 @@ START_TEST(png_is_one_frame) {
   ck_assert_int_eq(d.width, 512);
   ck_assert_int_eq(d.height, 512);
   ck_assert_int_eq(d.pts[0], 0);
+  ck_assert(d.aligned);
 }
 END_TEST
 
@@ -200,8 +239,11 @@ START_TEST(test_source_size_count_pattern) {
 END_TEST
 
 START_TEST(frames_outlive_source) {
-  ep__gst_source_opts o = {.input = "videotestsrc", .num_frames = 3,
-                           .width = 64, .height = 48, .pattern = "blue"};
+  ep__gst_source_opts o = {.input = "videotestsrc",
+                           .num_frames = 3,
+                           .width = 64,
+                           .height = 48,
+                           .pattern = "blue"};
   ep__gst_source *s;
   char *err = NULL;
   ck_assert_int_eq(ep__gst_source_open(&o, &s, &err), 0);
@@ -224,6 +266,7 @@ START_TEST(bad_pattern_is_named) {
   char *err = NULL;
   ck_assert_int_eq(ep__gst_source_open(&o, &s, &err), EP_EINVAL);
   ck_assert_ptr_nonnull(strstr(err, "no-such-pattern"));
+  ck_assert_msg(strstr(err, "ball"), "choices not listed: %s", err);
   free(err);
 }
 END_TEST
@@ -304,6 +347,37 @@ START_TEST(missing_camera) {
 }
 END_TEST
 
+START_TEST(sample_clip_has_motion) {
+  /* scripts/make-sample: 1 s of pan/zoom over the photo. */
+  const char *out = tmp_path("sample.mp4");
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s/scripts/make-sample %s 1 >/dev/null",
+           getenv("EP_SOURCE_ROOT"), out);
+  ck_assert_int_eq(system(cmd), 0);
+  ep__gst_source_opts o = {.input = out};
+  ep__gst_source *s;
+  char *err = NULL;
+  ck_assert_int_eq(ep__gst_source_open(&o, &s, &err), 0);
+  ep__gst_frame first, f;
+  ck_assert_int_eq(ep__gst_source_next(s, &first, &err), 0);
+  ck_assert_int_eq(first.width, 640);
+  ck_assert_int_eq(first.height, 480);
+  int n = 1;
+  long diff = 0;
+  while (ep__gst_source_next(s, &f, &err) == 0) {
+    if (++n == 16) /* mid-zoom: compare a row with the first frame's */
+      for (int x = 0; x < 640 * 3; x++)
+        diff += labs((long)f.pixels[240 * f.stride + x] -
+                     (long)first.pixels[240 * first.stride + x]);
+    ep__gst_frame_release(f.hold);
+  }
+  ck_assert_int_eq(n, 30);
+  ck_assert_msg(diff > 640 * 3 * 8, "little motion: %ld", diff);
+  ep__gst_frame_release(first.hold);
+  ep__gst_source_free(s);
+}
+END_TEST
+
 int main(void) {
   gst_init(NULL, NULL);
   Suite *s = suite_create("gst_source");
@@ -314,6 +388,7 @@ int main(void) {
   tcase_add_test(tc, decodes_mkv_h264);
   tcase_add_test(tc, decodes_avi_mjpeg);
   tcase_add_test(tc, decodes_uri);
+  tcase_add_test(tc, preferred_decoder_is_used);
   tcase_add_test(tc, png_is_one_frame);
   tcase_add_test(tc, jpeg_repeats_at_rate);
   tcase_add_test(tc, test_source_size_count_pattern);
@@ -325,6 +400,7 @@ int main(void) {
   tcase_add_test(tc, audio_only_file);
   tcase_add_test(tc, directory_is_refused);
   tcase_add_test(tc, missing_camera);
+  tcase_add_test(tc, sample_clip_has_motion);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   /* One process: GStreamer's threads do not survive fork(). */
