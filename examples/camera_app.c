@@ -352,15 +352,24 @@ static int parse_args(options *o, int argc, char **argv) {
 static int open_graph(app *a) {
   char *err = NULL;
   int rc = ep_graph_create_from_file(a->opt.graph, &a->g, &err);
-  if (rc == 0 && (rc = ep_graph_poller(a->g, "output_video", &a->video)) == 0 &&
-      (rc = ep_graph_poller(a->g, "face_detections", &a->faces)) == 0)
-    rc = ep_graph_start(a->g, NULL, 0);
-  if (rc < 0)
-    fprintf(stderr, "camera_app: %s: %s\n%s\n", a->opt.graph, ep_strerror(rc),
-            err                            ? err
-            : a->g && ep_graph_error(a->g) ? ep_graph_error(a->g)
-                                           : "");
-  free(err);
+  if (rc < 0) {
+    /* err holds every problem as "file:line:col: message" lines. */
+    fprintf(stderr, "camera_app: cannot load %s: %s\n%s", a->opt.graph,
+            ep_strerror(rc), err ? err : "");
+    free(err);
+    return rc;
+  }
+  if ((rc = ep_graph_poller(a->g, "output_video", &a->video)) < 0 ||
+      (rc = ep_graph_poller(a->g, "face_detections", &a->faces)) < 0) {
+    fprintf(stderr,
+            "camera_app: %s lacks the output streams output_video "
+            "and face_detections\n",
+            a->opt.graph);
+    return rc;
+  }
+  if ((rc = ep_graph_start(a->g, NULL, 0)) < 0)
+    fprintf(stderr, "camera_app: cannot start %s: %s\n", a->opt.graph,
+            ep_graph_error(a->g) ? ep_graph_error(a->g) : ep_strerror(rc));
   return rc;
 }
 

@@ -176,6 +176,32 @@ START_TEST(a_bad_source_is_an_error_naming_it) {
 }
 END_TEST
 
+START_TEST(a_missing_model_is_an_error_naming_it) {
+  /* Run from another folder: the graph's relative model path misses. */
+  char *dir = temp_dir();
+  const char *argv[] = {build_path("examples/camera_app"),
+                        "--graph",
+                        source_path("graphs/face_detect.pbtxt"),
+                        "--source",
+                        "test",
+                        "--frames",
+                        "2",
+                        "--display",
+                        "no",
+                        NULL};
+  run_result r;
+  run_program(&r, argv, dir, no_display, 0, 0);
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_msg(strstr(r.err, "(InferenceCalculator): "
+                              "models/face_detection_short_range.tflite"),
+                "%s", r.err);
+  ck_assert_str_eq(r.out, "");
+  run_result_free(&r);
+  remove(dir);
+  free(dir);
+}
+END_TEST
+
 int main(void) {
   char model[4200];
   const char *src = getenv("EP_SOURCE_ROOT");
@@ -196,6 +222,7 @@ int main(void) {
   tcase_add_test(tc, annotated_frames_reach_the_display_sink);
   tcase_add_test(tc, ctrl_c_stops_cleanly);
   tcase_add_test(tc, a_bad_source_is_an_error_naming_it);
+  tcase_add_test(tc, a_missing_model_is_an_error_naming_it);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
