@@ -150,6 +150,30 @@ START_TEST(a_plugin_builds_against_the_install_and_loads) {
 }
 END_TEST
 
+START_TEST(every_header_stands_alone_and_is_in_the_umbrella) {
+  /* Each installed header compiles on its own (C11, warnings as errors),
+   * and edgepipe.h includes every one of them. (pkg-config applies the
+   * sysroot to includedir.) */
+  char *cmd = str_printf(
+      "set -e; inc=$(pkg-config --variable=includedir edgepipe); "
+      "n=0; for h in $inc/edgepipe/*.h; do b=$(basename $h); n=$((n+1)); "
+      "echo \"#include <edgepipe/$b>\" | cc -std=c11 -Wall -Wextra -Werror "
+      "-Wpedantic -fsyntax-only -x c - $(pkg-config --cflags edgepipe) || "
+      "{ echo \"$b does not compile alone\"; exit 1; }; "
+      "[ $b = edgepipe.h ] || grep -q \"#include \\\"edgepipe/$b\\\"\" "
+      "$inc/edgepipe/edgepipe.h || "
+      "{ echo \"edgepipe.h lacks $b\"; exit 1; }; done; echo $n headers");
+  run_result r;
+  shell(&r, cmd);
+  free(cmd);
+  ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+  int n = 0;
+  ck_assert_int_eq(sscanf(r.out, "%d headers", &n), 1);
+  ck_assert_int_ge(n, 14);
+  run_result_free(&r);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("embed_install");
   TCase *tc = tcase_create("install");
@@ -158,6 +182,7 @@ int main(void) {
   tcase_add_test(tc, installs_library_headers_tool_and_pc);
   tcase_add_test(tc, minimal_builds_and_runs_against_the_install);
   tcase_add_test(tc, a_plugin_builds_against_the_install_and_loads);
+  tcase_add_test(tc, every_header_stands_alone_and_is_in_the_umbrella);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
