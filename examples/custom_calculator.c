@@ -1,14 +1,17 @@
 /* custom_calculator.c — a calculator written outside the edgepipe tree,
  * built as a plugin, and used from a graph file.
  *
- *   cc -shared -fPIC custom_calculator.c \
- *      $(pkg-config --cflags --libs edgepipe) -o libcustom_calculator.so
+ *   cc -shared -fPIC custom_calculator.c $(pkg-config --cflags edgepipe) \
+ *      -o libcustom_calculator.so
  *   pipe-run --plugin ./libcustom_calculator.so --print scaled \
  *      custom_calculator.pbtxt
  *
  * ScaleIntCalculator multiplies each Int by its `factor` option and adds
  * `offset`. It fails the graph, naming the packet, when the result does
- * not fit in an Int. See docs/writing-calculators.md. */
+ * not fit in an Int. See docs/writing-calculators.md.
+ *
+ * The plugin does not link libedgepipe: its ep_* calls bind to the
+ * library its host has loaded, so host and plugin share one registry. */
 #include <edgepipe/edgepipe.h>
 
 static const ep_port_spec inputs[] = {

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,20 @@ static void child(const char *const *argv, const char *cwd,
   _exit(127);
 }
 
-void run_program(run_result *r, const char *const *argv, const char *cwd,
-                 const char *const *env, int sig, int delay_ms) {
+/* True once the file behind fd contains marker (pread: the child's
+ * write offset, shared with us, stays where it is). */
+static bool file_has(int fd, const char *marker) {
+  static char buf[1 << 16];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  return strstr(buf, marker) != NULL;
+}
+
+static void run(run_result *r, const char *const *argv, const char *cwd,
+                const char *const *env, int sig, int delay_ms,
+                const char *marker) {
   FILE *out = tmpfile(), *err = tmpfile();
   ck_assert(out && err);
   fflush(NULL);
@@ -60,7 +73,12 @@ void run_program(run_result *r, const char *const *argv, const char *cwd,
   if (pid == 0)
     child(argv, cwd, env, out, err);
   if (sig) {
-    usleep((useconds_t)delay_ms * 1000);
+    for (int waited = 0;
+         marker && waited < delay_ms && !file_has(fileno(out), marker);
+         waited += 50)
+      usleep(50 * 1000);
+    if (!marker)
+      usleep((useconds_t)delay_ms * 1000);
     kill(pid, sig);
   }
   int st = 0;
@@ -70,6 +88,17 @@ void run_program(run_result *r, const char *const *argv, const char *cwd,
   r->err = slurp(err);
   fclose(out);
   fclose(err);
+}
+
+void run_program(run_result *r, const char *const *argv, const char *cwd,
+                 const char *const *env, int sig, int delay_ms) {
+  run(r, argv, cwd, env, sig, delay_ms, NULL);
+}
+
+void run_program_until(run_result *r, const char *const *argv, const char *cwd,
+                       const char *const *env, int sig, const char *marker,
+                       int timeout_ms) {
+  run(r, argv, cwd, env, sig, timeout_ms, marker);
 }
 
 void run_shell(run_result *r, const char *cmd, const char *const *env) {

@@ -24,6 +24,12 @@ const char *source_path(const char *rel);
 void run_program(run_result *r, const char *const *argv, const char *cwd,
                  const char *const *env, int sig, int delay_ms);
 
+/* The same, but sends sig as soon as the program's stdout contains
+ * marker (or after timeout_ms). */
+void run_program_until(run_result *r, const char *const *argv, const char *cwd,
+                       const char *const *env, int sig, const char *marker,
+                       int timeout_ms);
+
 /* Runs a shell command line the same way (sh -c). */
 void run_shell(run_result *r, const char *cmd, const char *const *env);
 

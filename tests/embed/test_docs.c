@@ -65,8 +65,7 @@ START_TEST(cli_reference_covers_every_option) {
       continue;
     char want[80];
     snprintf(want, sizeof want, "`%s", opt);
-    ck_assert_msg(strstr(doc, want), "docs/cli.md does not document %s",
-                  opt);
+    ck_assert_msg(strstr(doc, want), "docs/cli.md does not document %s", opt);
     n++;
   }
   ck_assert_int_gt(n, 10);

@@ -1,9 +1,10 @@
 /* test_install.c — `meson install` into a temporary root, then an app and
- * a plugin built against it with nothing but
- * `pkg-config --cflags --libs edgepipe`, and both run: examples/minimal.c
+ * a plugin built against it with nothing but pkg-config, and both run:
+ * examples/minimal.c, built with `pkg-config --cflags --libs edgepipe`,
  * links the installed libedgepipe.so and prints its results;
- * examples/custom_calculator.c becomes a plugin the installed pipe-run
- * loads. */
+ * examples/custom_calculator.c, built with `pkg-config --cflags edgepipe`
+ * (a plugin binds to its host's library), becomes a plugin the installed
+ * pipe-run loads. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,11 +134,12 @@ END_TEST
 START_TEST(a_plugin_builds_against_the_install_and_loads) {
   char *cmd = str_printf(
       "cc -std=c11 -Wall -Wextra -Werror -shared -fPIC %s %s "
-      "-o %s/libcustom.so $(pkg-config --cflags --libs edgepipe) && "
+      "-o %s/libcustom.so $(pkg-config --cflags edgepipe) && "
+      "! readelf -d %s/libcustom.so | grep -q 'NEEDED.*libedgepipe' && "
       "LD_LIBRARY_PATH=%s/.. $(find %s -name pipe-run -type f) "
       "--plugin %s/libcustom.so --print scaled %s",
-      cflags, source_path("examples/custom_calculator.c"), root, pcdir, root,
-      root, source_path("examples/custom_calculator.pbtxt"));
+      cflags, source_path("examples/custom_calculator.c"), root, root, pcdir,
+      root, root, source_path("examples/custom_calculator.pbtxt"));
   run_result r;
   shell(&r, cmd);
   free(cmd);
