@@ -100,6 +100,8 @@ static int fail_oom(parser *p) {
 }
 
 static int buf_push(buf *b, const char *s, size_t n) {
+  if (n > SIZE_MAX / 2 - b->n) /* also tells gcc the sizes cannot wrap */
+    return -1;
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 32;
     while (cap < b->n + n + 1)

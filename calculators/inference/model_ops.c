@@ -380,7 +380,7 @@ static bool concat(opctx *c) {
 }
 
 static bool resize(opctx *c) {
-  int size[2];
+  int size[2] = {0, 0};
   if (!data_input(c, 0, "input") || !is_4d(c, in_index(c, 0), "input") ||
       !int_const(c, 1, "size", 2, size))
     return false;

@@ -533,7 +533,8 @@ START_TEST(refused_op_names_the_op) {
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){1, 4, 4, 2});
   ep__op *a = add_conv(m, in, 4, 3, 3, 1, 1, true, &seed);
-  a->p.conv.stride_w = 0; /* XNNPACK checks its parameters, too */
+  a->act_min = 6.0f; /* an empty clamp: XNNPACK checks its parameters */
+  a->act_max = 0.0f;
   a->tflite_index = 17;
   mb_output(m, a->output);
   void *st = NULL;
@@ -545,6 +546,28 @@ START_TEST(refused_op_names_the_op) {
   ck_assert_msg(strstr(msg, "handmade.tflite: op 17 (CONV_2D)") != NULL,
                 "message: %s", msg);
   free(msg);
+  ep__model_free(m);
+}
+END_TEST
+
+START_TEST(mismatched_shapes_stay_off_xnnpack) {
+  /* XNNPACK sizes outputs itself; a plan whose padding or shapes disagree
+   * with that must not reach it (it would write past the buffer). */
+  uint32_t seed = 12;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 8, 8, 3});
+  ep__op *a = add_conv(m, in, 4, 3, 3, 2, 1, true, &seed);
+  ck_assert(ep__xnn_op_supported(m, a));
+  a->p.conv.pad.bottom += 2;
+  ck_assert(!ep__xnn_op_supported(m, a));
+  ep__op *b = add_dwconv(m, in, 2, 3, 1, &seed);
+  b->p.conv.depth_multiplier = 3;
+  ck_assert(!ep__xnn_op_supported(m, b));
+  ep__op *c = add_pool(m, EP__OP_MAX_POOL_2D, in, 2, 2, false);
+  c->p.pool.stride_w = 1;
+  ck_assert(!ep__xnn_op_supported(m, c));
+  ep__op *d = mb_op(m, EP__OP_ADD, 2, (int[]){in, in}, 4, (int[]){1, 8, 8, 4});
+  ck_assert(!ep__xnn_op_supported(m, d));
   ep__model_free(m);
 }
 END_TEST
@@ -825,6 +848,7 @@ int main(void) {
   tcase_add_test(ops, reshape_chain);
   tcase_add_test(ops, edge_shapes);
   tcase_add_test(ops, refused_op_names_the_op);
+  tcase_add_test(ops, mismatched_shapes_stay_off_xnnpack);
   tcase_add_test(ops, concat_outer_axis_in_place);
   tcase_add_test(ops, concat_channels_copies);
   tcase_add_test(ops, concat_mixed_inputs);

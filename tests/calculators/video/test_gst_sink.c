@@ -9,8 +9,8 @@
 
 #include "clip_util.h"
 #include "edgepipe/error.h"
-#include "gst_sink.h"
-#include "gst_source.h"
+#include "video/gst_sink.h"
+#include "video/gst_source.h"
 
 #define W 160
 #define H 120

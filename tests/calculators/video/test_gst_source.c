@@ -9,7 +9,7 @@
 
 #include "clip_util.h"
 #include "edgepipe/error.h"
-#include "gst_source.h"
+#include "video/gst_source.h"
 
 #define CLIP_FRAMES 30
 #define TEST_CAPS "video/x-raw,width=320,height=240,framerate=30/1"

@@ -10,7 +10,7 @@
 #include "clip_util.h"
 #include "edgepipe/graph.h"
 #include "edgepipe/image_frame.h"
-#include "gst_source.h"
+#include "video/gst_source.h"
 
 static ep_graph *load(const char *text) {
   ep_graph *g = NULL;
@@ -169,6 +169,39 @@ START_TEST(cancelled_graph_leaves_playable_mp4) {
 }
 END_TEST
 
+static int stop_after_30(void *user, ep_packet *p) {
+  (void)p;
+  void **u = user;
+  int *n = u[1];
+  if (++*n == 30)
+    ep_graph_stop_sources(u[0]);
+  return 0;
+}
+
+START_TEST(stopped_sources_drain_into_a_complete_file) {
+  /* pipe-run's first Ctrl-C: the sources stop, the graph drains, every
+   * frame the decoder sent is in the file. */
+  const char *out = tmp_path("stopped.mkv");
+  char text[1024];
+  snprintf(text, sizeof text,
+           "node { calculator: 'VideoDecoderCalculator'\n"
+           "  output_stream: 'VIDEO:frames'\n"
+           "  options { input: 'test' width: 160 height: 120 } }\n"
+           "node { calculator: 'VideoEncoderCalculator'\n"
+           "  input_stream: 'VIDEO:frames' options { output: '%s' } }\n",
+           out);
+  ep_graph *g = load(text);
+  int n = 0;
+  void *u[2] = {g, &n};
+  ck_assert_int_eq(ep_graph_observe(g, "frames", stop_after_30, u), 0);
+  ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
+  ck_assert_msg(ep_graph_wait(g) == 0, "%s", ep_graph_error(g));
+  ep_graph_destroy(g);
+  ck_assert_int_ge(n, 30);
+  ck_assert_int_eq(count_frames(out, NULL), n);
+}
+END_TEST
+
 START_TEST(bad_output_names_node) {
   ep_graph *g = load("node { calculator: 'VideoDecoderCalculator'\n"
                      "  output_stream: 'VIDEO:frames'\n"
@@ -194,6 +227,7 @@ int main(void) {
   tcase_add_test(tc, missing_file_names_node_and_file);
   tcase_add_test(tc, no_input_is_an_error);
   tcase_add_test(tc, cancelled_graph_leaves_playable_mp4);
+  tcase_add_test(tc, stopped_sources_drain_into_a_complete_file);
   tcase_add_test(tc, bad_output_names_node);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
