@@ -17,8 +17,10 @@
  *
  * Hooks return 0, EP_STOP (process only: this node will produce no more;
  * its outputs close) or a negative EP_E* code; use ep_ctx_fail() to attach a
- * message. A process() that sends nothing at timestamp T lets the framework
- * advance its outputs' bounds past T, so consumers never wait for it. */
+ * message. With the Default input handler, a process() that neither sends
+ * nor sets a bound on an output at timestamp T lets the framework advance
+ * that output's bound past T, so consumers never wait for it; Immediate
+ * calculators (whose timestamps are not in order) set their own bounds. */
 #ifndef EDGEPIPE_CALCULATOR_H
 #define EDGEPIPE_CALCULATOR_H
 
@@ -31,12 +33,15 @@
 /* --- contract: ports ---------------------------------------------------- */
 
 typedef struct ep_port_spec {
-  const char *tag;  /* "TAG" or "" for untagged streams; NULL ends a list */
+  /* "TAG", "" for untagged streams, or "*" for any tag not listed (generic
+   * calculators such as PassThrough); NULL ends a list. */
+  const char *tag;
   const char *type; /* a registered type name, or "Any" */
   int min_count;    /* indexes 0..n-1 must satisfy min <= n <= max */
   int max_count;    /* -1: no limit */
   /* Outputs only: the type is that of the input with this tag and the same
-   * index (PassThrough's outputs mirror its inputs). NULL: use `type`. */
+   * index (PassThrough's outputs mirror its inputs); "*" on a "*" port:
+   * the input with the output's own tag. NULL: use `type`. */
   const char *same_as;
 } ep_port_spec;
 
