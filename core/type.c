@@ -66,10 +66,16 @@ static const ep_type *const builtins[] = {&ep_type_any, &ep_type_int,
                                           &ep_type_float, &ep_type_bool,
                                           &ep_type_string};
 
+/* The payload types of the built-in calculators (generated table). */
+extern const ep_type *const ep__builtin_types[];
+
 static const ep_type *find_locked(const char *name) {
   for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)
     if (strcmp(builtins[i]->name, name) == 0)
       return builtins[i];
+  for (size_t i = 0; ep__builtin_types[i]; i++)
+    if (strcmp(ep__builtin_types[i]->name, name) == 0)
+      return ep__builtin_types[i];
   for (size_t i = 0; i < reg_len; i++)
     if (strcmp(reg[i]->name, name) == 0)
       return reg[i];

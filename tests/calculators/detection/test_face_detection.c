@@ -1,0 +1,230 @@
+/* End to end: graphs/face_detect.pbtxt with the real short-range model on
+ * real photos, against an independent NumPy post-processing
+ * (tests/tools/face_reference.py) of the same model's outputs for the
+ * same input tensor. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edgepipe/detection.h"
+#include "edgepipe/error.h"
+#include "edgepipe/graph.h"
+#include "edgepipe/image_frame.h"
+#include "edgepipe/tensor.h"
+#include "face_reference.h"
+#include "image/image_to_tensor_calculator.h"
+#include "inference/inference_session.h"
+#include "test_image.h"
+
+#define MODEL "models/face_detection_short_range.tflite"
+
+/* The graph and the model path are relative to the source tree. */
+static void to_source_root(void) {
+  const char *root = getenv("EP_SOURCE_ROOT");
+  ck_assert_ptr_nonnull(root);
+  ck_assert_int_eq(chdir(root), 0);
+}
+
+/* --- the reference: same tensor, same model, NumPy post-processing ------- */
+
+static int reference(const ep_image_frame *img, ref_face *faces) {
+  int dims[4] = {1, 128, 128, 3};
+  ep_tensor *t = ep_tensor_new(EP_DTYPE_FLOAT32, 4, dims);
+  ep_tensors *in = ep_tensors_new();
+  ep_tensors_push(in, t);
+  ep_image_to_tensor_params p = {128, 128, true, -1.0f, 1.0f, true};
+  float pad[4];
+  ck_assert_int_eq(ep__image_to_tensor(img, &p, ep_tensor_data(t), pad), 0);
+  ep__infer_session *s = NULL;
+  ep_tensors *out = NULL;
+  char *msg = NULL;
+  ck_assert_int_eq(ep__infer_session_open(MODEL, "xnnpack", 1, &s, &msg), 0);
+  ck_assert_int_eq(ep__infer_session_run(s, in, &out, &msg), 0);
+  const float *boxes = NULL, *scores = NULL;
+  for (size_t i = 0; i < out->n; i++) {
+    int last = ep_tensor_dim(out->v[i], ep_tensor_ndims(out->v[i]) - 1);
+    if (last == 16)
+      boxes = ep_tensor_cdata(out->v[i]);
+    else if (last == 1)
+      scores = ep_tensor_cdata(out->v[i]);
+  }
+  ck_assert(boxes && scores);
+  int n = ref_faces(boxes, scores, pad, ep_image_frame_width(img),
+                    ep_image_frame_height(img), faces);
+  ck_assert_int_ge(n, 0);
+  ep_tensors_free(out);
+  ep_tensors_free(in);
+  ep__infer_session_free(s);
+  return n;
+}
+
+/* --- the graph ------------------------------------------------------------ */
+
+typedef struct run {
+  ep_detections faces;
+  ep_image_frame *annotated;
+} run;
+
+static int on_faces(void *user, ep_packet *p) {
+  run *r = user;
+  const ep_detections *d = ep_packet_data(p);
+  for (size_t i = 0; i < d->n; i++)
+    if (ep_detections_push(&r->faces, &d->v[i]))
+      return EP_ENOMEM;
+  return 0;
+}
+
+static int on_video(void *user, ep_packet *p) {
+  run *r = user;
+  ep_image_frame_unref(r->annotated);
+  r->annotated = ep_image_frame_ref((ep_image_frame *)ep_packet_data(p));
+  return 0;
+}
+
+static void run_graph(ep_image_frame *img, run *r) {
+  memset(r, 0, sizeof *r);
+  ep_graph *g = NULL;
+  char *err = NULL;
+  int rc = ep_graph_create_from_file("graphs/face_detect.pbtxt", &g, &err);
+  ck_assert_msg(rc == 0, "graph: %s", err ? err : ep_strerror(rc));
+  ck_assert_int_eq(ep_graph_observe(g, "face_detections", on_faces, r), 0);
+  ck_assert_int_eq(ep_graph_observe(g, "output_video", on_video, r), 0);
+  ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
+  ep_packet *p = ep_packet_new(&ep_type_image_frame, img, 0);
+  ck_assert_int_eq(ep_graph_add_packet(g, "input_video", p, 0), 0);
+  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
+  rc = ep_graph_wait(g);
+  ck_assert_msg(rc == 0, "run: %s", ep_graph_error(g));
+  ep_graph_destroy(g);
+}
+
+static double compare(const ep_detection *d, const ref_face *f, int w, int h) {
+  double got[4] = {d->xmin * w, d->ymin * h, d->width * w, d->height * h};
+  double worst = 0;
+  for (int k = 0; k < 4; k++)
+    worst = fmax(worst, fabs(got[k] - f->box[k]));
+  ck_assert_int_eq(d->n_keypoints, 6);
+  for (int k = 0; k < 6; k++) {
+    worst = fmax(worst, fabs(d->keypoints[k].x * w - f->kp[k][0]));
+    worst = fmax(worst, fabs(d->keypoints[k].y * h - f->kp[k][1]));
+  }
+  return worst;
+}
+
+static bool is_red(const ep_image_frame *f, int x, int y) {
+  const uint8_t *p = ep_image_frame_cpixels(f) +
+                     (size_t)y * (size_t)ep_image_frame_stride(f) + 3 * x;
+  return p[0] == 255 && p[1] == 0 && p[2] == 0;
+}
+
+START_TEST(astronaut_has_one_face_matching_the_reference) {
+  to_source_root();
+  ep_image_frame *img = test_load_png("astronaut.png");
+  ck_assert_ptr_nonnull(img);
+  ref_face ref[REF_MAX_FACES];
+  ck_assert_int_eq(reference(img, ref), 1);
+  run r;
+  run_graph(ep_image_frame_ref(img), &r);
+  ck_assert_uint_eq(r.faces.n, 1);
+  const ep_detection *d = &r.faces.v[0];
+  double err = compare(d, &ref[0], 256, 256);
+  printf("astronaut: box [%.1f %.1f %.1f %.1f] px, score %.3f; largest "
+         "difference from the reference %.5f px\n", d->xmin * 256,
+         d->ymin * 256, d->width * 256, d->height * 256, d->score, err);
+  ck_assert(err <= 1.0);
+  ck_assert_float_eq_tol(d->score, ref[0].score, 1e-3);
+  /* The face is in the upper middle of the photo. */
+  ck_assert(d->xmin * 256 > 60 && d->xmin * 256 + d->width * 256 < 200);
+  ck_assert(d->ymin * 256 > 5 && d->ymin * 256 + d->height * 256 < 140);
+  /* The overlay: red on the box's left edge, the photo elsewhere. */
+  ck_assert_ptr_nonnull(r.annotated);
+  int x = (int)floorf(d->xmin * 256), y = (int)((d->ymin + d->height / 2) * 256);
+  ck_assert(is_red(r.annotated, x, y));
+  ck_assert(!is_red(r.annotated, x + 10, y));
+  ck_assert(!is_red(img, x, y));
+  free(r.faces.v);
+  ep_image_frame_unref(r.annotated);
+  ep_image_frame_unref(img);
+}
+END_TEST
+
+START_TEST(coffee_has_no_face) {
+  to_source_root();
+  ep_image_frame *img = test_load_png("coffee.png");
+  ck_assert_ptr_nonnull(img);
+  ref_face ref[REF_MAX_FACES];
+  ck_assert_int_eq(reference(img, ref), 0);
+  run r;
+  run_graph(ep_image_frame_ref(img), &r);
+  ck_assert_uint_eq(r.faces.n, 0);
+  ck_assert_ptr_nonnull(r.annotated); /* the frame still comes out */
+  free(r.faces.v);
+  ep_image_frame_unref(r.annotated);
+  ep_image_frame_unref(img);
+}
+END_TEST
+
+/* The photo on a grey canvas of w x h at (x0, y0). */
+static ep_image_frame *on_canvas(const ep_image_frame *src, int w, int h,
+                                 int x0, int y0) {
+  ep_image_frame *f = ep_image_frame_new(EP_IMAGE_SRGB, w, h);
+  for (int y = 0; y < h; y++)
+    memset(ep_image_frame_pixels(f) + (size_t)y * ep_image_frame_stride(f),
+           128, (size_t)w * 3);
+  for (int y = 0; y < ep_image_frame_height(src); y++)
+    memcpy(ep_image_frame_pixels(f) +
+               (size_t)(y + y0) * ep_image_frame_stride(f) + 3 * x0,
+           ep_image_frame_cpixels(src) + (size_t)y * ep_image_frame_stride(src),
+           (size_t)ep_image_frame_width(src) * 3);
+  return f;
+}
+
+/* The face's box in the photo's own pixels. */
+static void face_in_photo(ep_image_frame *canvas, int x0, int y0, double b[4]) {
+  int w = ep_image_frame_width(canvas), h = ep_image_frame_height(canvas);
+  run r;
+  run_graph(canvas, &r);
+  ck_assert_uint_eq(r.faces.n, 1);
+  const ep_detection *d = &r.faces.v[0];
+  b[0] = d->xmin * w - x0, b[1] = d->ymin * h - y0;
+  b[2] = d->width * w, b[3] = d->height * h;
+  free(r.faces.v);
+  ep_image_frame_unref(r.annotated);
+}
+
+START_TEST(portrait_and_landscape_find_the_same_box) {
+  to_source_root();
+  ep_image_frame *img = test_load_png("astronaut.png");
+  ck_assert_ptr_nonnull(img);
+  double portrait[4], landscape[4];
+  face_in_photo(on_canvas(img, 256, 384, 0, 64), 0, 64, portrait);
+  face_in_photo(on_canvas(img, 384, 256, 64, 0), 64, 0, landscape);
+  double worst = 0;
+  for (int k = 0; k < 4; k++)
+    worst = fmax(worst, fabs(portrait[k] - landscape[k]));
+  printf("portrait vs landscape: box [%.1f %.1f %.1f %.1f] vs "
+         "[%.1f %.1f %.1f %.1f] px, largest difference %.3f px\n",
+         portrait[0], portrait[1], portrait[2], portrait[3], landscape[0],
+         landscape[1], landscape[2], landscape[3], worst);
+  ck_assert(worst <= 2.0);
+  ep_image_frame_unref(img);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("face_detection");
+  TCase *tc = tcase_create("end_to_end");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, astronaut_has_one_face_matching_the_reference);
+  tcase_add_test(tc, coffee_has_no_face);
+  tcase_add_test(tc, portrait_and_landscape_find_the_same_box);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
