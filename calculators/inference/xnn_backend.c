@@ -1,0 +1,398 @@
+/* xnn_backend.c — the XNNPACK backend (ep__backend_xnnpack).
+ *
+ * prepare splits the plan into segments (xnn_plan.h): each run of ops
+ * XNNPACK supports becomes one subgraph, made into a runtime and set up
+ * once against buffers this backend owns; each other op runs on a C
+ * kernel between them. run copies the inputs in, invokes the segments in
+ * order and copies the outputs out. Owning every external buffer lets the
+ * runtimes be set up once (xnn_setup_runtime is per-operator work, dearer
+ * than the copies) and gives XNNPACK the XNN_EXTRA_BYTES of slack it may
+ * read past an input's end, which a caller's tensor need not have. */
+#include <math.h>
+#include <stdarg.h>
+#include <pthreadpool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xnnpack.h>
+
+#include "backend.h"
+#include "edgepipe/error.h"
+#include "ref_kernels.h"
+#include "xnn_nodes.h"
+#include "xnn_plan.h"
+
+typedef struct xnn_state {
+  const ep__model *m;
+  ep__xnn_plan *plan;
+  pthreadpool_t pool;  /* NULL: run on the caller's thread */
+  float **loc;         /* per tensor: where its values live, or NULL */
+  float **owned;       /* per tensor: buffer allocated here, or NULL */
+  float **zero_bias;   /* per op: zeros standing for an absent bias */
+  xnn_runtime_t *rts;  /* per segment; NULL for C segments */
+} xnn_state;
+
+static void set_msgf(char **msg, const char *fmt, ...) {
+  if (!msg)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  int len = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *str = len >= 0 ? malloc((size_t)len + 1) : NULL;
+  if (str) {
+    va_start(ap, fmt);
+    vsnprintf(str, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+  }
+  free(*msg);
+  *msg = str;
+}
+
+static const char *status_name(enum xnn_status s) {
+  switch (s) {
+  case xnn_status_uninitialized:
+    return "XNNPACK is not initialized";
+  case xnn_status_invalid_parameter:
+    return "invalid parameter";
+  case xnn_status_invalid_state:
+    return "invalid state";
+  case xnn_status_unsupported_parameter:
+    return "unsupported parameter";
+  case xnn_status_unsupported_hardware:
+    return "unsupported hardware";
+  case xnn_status_out_of_memory:
+    return "out of memory";
+  default:
+    return "unknown status";
+  }
+}
+
+static int status_err(enum xnn_status s) {
+  return s == xnn_status_out_of_memory ? EP_ENOMEM : EP_EUNSUPPORTED;
+}
+
+static void state_free(void *p) {
+  xnn_state *s = p;
+  if (!s)
+    return;
+  if (s->rts)
+    for (size_t i = 0; i < s->plan->n_segs; i++)
+      if (s->rts[i])
+        xnn_delete_runtime(s->rts[i]);
+  if (s->owned)
+    for (size_t t = 0; t < s->m->n_tensors; t++)
+      free(s->owned[t]);
+  if (s->zero_bias)
+    for (size_t i = 0; i < s->m->n_ops; i++)
+      free(s->zero_bias[i]);
+  if (s->pool)
+    pthreadpool_destroy(s->pool);
+  free(s->rts);
+  free(s->owned);
+  free(s->zero_bias);
+  free(s->loc);
+  ep__xnn_plan_free(s->plan);
+  free(s);
+}
+
+/* 64-byte aligned, with XNNPACK's read slack past the end. */
+static float *alloc_floats(size_t n) {
+  size_t bytes = n * sizeof(float) + XNN_EXTRA_BYTES;
+  bytes = (bytes + EP_TENSOR_ALIGN - 1) / EP_TENSOR_ALIGN * EP_TENSOR_ALIGN;
+  float *p = aligned_alloc(EP_TENSOR_ALIGN, bytes);
+  if (p)
+    memset(p, 0, bytes);
+  return p;
+}
+
+static float *resolve(xnn_state *s, int t) {
+  if (s->loc[t])
+    return s->loc[t];
+  int a = s->plan->alias_of[t];
+  if (a >= 0) {
+    float *base = resolve(s, a);
+    if (base)
+      s->loc[t] = base + s->plan->alias_off[t];
+  }
+  return s->loc[t];
+}
+
+/* Buffers for materialized tensors not living inside a concat output;
+ * aliased ones point into their concat's buffer; constants at their data. */
+static int place_tensors(xnn_state *s) {
+  const ep__model *m = s->m;
+  for (size_t t = 0; t < m->n_tensors; t++) {
+    if (m->tensors[t].data) {
+      s->loc[t] = (float *)m->tensors[t].data; /* read only, never written */
+    } else if (s->plan->materialized[t] && s->plan->alias_of[t] < 0) {
+      s->owned[t] = alloc_floats(m->tensors[t].count);
+      if (!s->owned[t])
+        return EP_ENOMEM;
+      s->loc[t] = s->owned[t];
+    }
+  }
+  for (size_t t = 0; t < m->n_tensors; t++)
+    if (s->plan->materialized[t])
+      resolve(s, (int)t);
+  return 0;
+}
+
+static const char *model_name(const ep__model *m) {
+  return m->name && m->name[0] ? m->name : "model";
+}
+
+/* What one subgraph being built needs: its value ids per tensor and the
+ * external values (tensor buffers) its runtime will be set up with. */
+typedef struct seg_build {
+  xnn_subgraph_t sg;
+  int seg;
+  uint32_t *ids; /* per tensor, XNN_INVALID_VALUE_ID until defined */
+  size_t n_ext;
+  struct xnn_external_value *ext;
+} seg_build;
+
+static enum xnn_status define_value(xnn_state *s, seg_build *b, int t,
+                                    uint32_t flags) {
+  const ep__mtensor *mt = &s->m->tensors[t];
+  size_t dims[EP_TENSOR_MAX_DIMS];
+  for (int d = 0; d < mt->ndims; d++)
+    dims[d] = (size_t)mt->dims[d];
+  enum xnn_status st = xnn_define_tensor_value(
+      b->sg, xnn_datatype_fp32, (size_t)mt->ndims, dims, mt->data,
+      (uint32_t)t, flags, &b->ids[t]);
+  if (st == xnn_status_success && flags)
+    b->ext[b->n_ext++] = (struct xnn_external_value){(uint32_t)t, s->loc[t]};
+  return st;
+}
+
+/* An input is a constant, a value an earlier node of this subgraph made,
+ * or an external input (a model input or another segment's result). */
+static enum xnn_status define_input(xnn_state *s, seg_build *b, int t) {
+  if (t < 0 || b->ids[t] != XNN_INVALID_VALUE_ID)
+    return xnn_status_success;
+  if (s->m->tensors[t].data)
+    return define_value(s, b, t, 0);
+  return define_value(s, b, t, XNN_VALUE_FLAG_EXTERNAL_INPUT);
+}
+
+static bool has_bias(const ep__op *op) {
+  return op->kind == EP__OP_CONV_2D || op->kind == EP__OP_DEPTHWISE_CONV_2D ||
+         op->kind == EP__OP_FULLY_CONNECTED;
+}
+
+/* XNNPACK's convolution wants a bias; zeros stand in when the model has
+ * none (kept until the state is freed: runtimes may point at them). */
+static enum xnn_status bias_value(xnn_state *s, seg_build *b, int op_i,
+                                  uint32_t *id) {
+  const ep__op *op = &s->m->ops[op_i];
+  *id = XNN_INVALID_VALUE_ID;
+  if (!has_bias(op))
+    return xnn_status_success;
+  if (op->n_inputs > 2 && op->inputs[2] >= 0) {
+    *id = b->ids[op->inputs[2]];
+    return xnn_status_success;
+  }
+  const ep__mtensor *out = &s->m->tensors[op->output];
+  size_t n = (size_t)out->dims[out->ndims - 1];
+  if (!s->zero_bias[op_i] && !(s->zero_bias[op_i] = alloc_floats(n)))
+    return xnn_status_out_of_memory;
+  return xnn_define_tensor_value(b->sg, xnn_datatype_fp32, 1, &n,
+                                 s->zero_bias[op_i], XNN_INVALID_VALUE_ID, 0,
+                                 id);
+}
+
+static int define_node(xnn_state *s, seg_build *b, int op_i, char **msg) {
+  const ep__op *op = &s->m->ops[op_i];
+  enum xnn_status st = xnn_status_success;
+  for (int k = 0; k < op->n_inputs && st == xnn_status_success; k++)
+    st = define_input(s, b, op->inputs[k]);
+  uint32_t out_flags =
+      s->plan->materialized[op->output] ? XNN_VALUE_FLAG_EXTERNAL_OUTPUT : 0;
+  if (st == xnn_status_success)
+    st = define_value(s, b, op->output, out_flags);
+  uint32_t bias = XNN_INVALID_VALUE_ID;
+  if (st == xnn_status_success)
+    st = bias_value(s, b, op_i, &bias);
+  if (st == xnn_status_success)
+    st = ep__xnn_define_op(b->sg, s->m, op, b->ids, bias);
+  if (st != xnn_status_success) {
+    set_msgf(msg, "%s: op %d (%s): XNNPACK refused it: %s", model_name(s->m),
+             op->tflite_index, ep__op_kind_name(op->kind), status_name(st));
+    return status_err(st);
+  }
+  return 0;
+}
+
+static int define_segment(xnn_state *s, seg_build *b, char **msg) {
+  const ep__xnn_seg *seg = &s->plan->segs[b->seg];
+  for (size_t t = 0; t < s->m->n_tensors; t++)
+    b->ids[t] = XNN_INVALID_VALUE_ID;
+  b->n_ext = 0;
+  for (size_t n = seg->first; n < seg->first + seg->count; n++) {
+    int rc = define_node(s, b, s->plan->order[n], msg);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int make_runtime(xnn_state *s, seg_build *b, char **msg) {
+  const ep__xnn_seg *seg = &s->plan->segs[b->seg];
+  xnn_runtime_t rt = NULL;
+  enum xnn_status st = xnn_create_subgraph((uint32_t)s->m->n_tensors, 0, &b->sg);
+  int rc = st == xnn_status_success ? define_segment(s, b, msg)
+                                    : status_err(st);
+  if (rc == 0) {
+    st = xnn_create_runtime_v2(b->sg, s->pool, 0, &rt);
+    if (st == xnn_status_success)
+      st = xnn_setup_runtime(rt, b->n_ext, b->ext);
+    if (st != xnn_status_success) {
+      const ep__op *first = &s->m->ops[s->plan->order[seg->first]];
+      set_msgf(msg, "%s: XNNPACK could not build the runtime for %zu ops "
+               "from op %d (%s): %s", model_name(s->m), seg->count,
+               first->tflite_index, ep__op_kind_name(first->kind),
+               status_name(st));
+      rc = status_err(st);
+    }
+  } else if (st != xnn_status_success) {
+    set_msgf(msg, "%s: XNNPACK: cannot create a subgraph: %s",
+             model_name(s->m), status_name(st));
+  }
+  if (b->sg)
+    xnn_delete_subgraph(b->sg);
+  b->sg = NULL;
+  if (rc < 0 && rt)
+    xnn_delete_runtime(rt);
+  else
+    s->rts[b->seg] = rt;
+  return rc;
+}
+
+static int make_runtimes(xnn_state *s, char **msg) {
+  size_t nt = s->m->n_tensors ? s->m->n_tensors : 1;
+  seg_build b = {0};
+  b.ids = malloc(nt * sizeof *b.ids);
+  b.ext = malloc(nt * sizeof *b.ext);
+  int rc = b.ids && b.ext ? 0 : EP_ENOMEM;
+  for (size_t i = 0; rc == 0 && i < s->plan->n_segs; i++) {
+    if (s->plan->segs[i].kind != EP__XNN_SEG_XNNPACK)
+      continue;
+    b.seg = (int)i;
+    rc = make_runtime(s, &b, msg);
+  }
+  free(b.ids);
+  free(b.ext);
+  return rc;
+}
+
+/* Concat on the C side: copies the inputs that do not already live in the
+ * output (see xnn_plan.h), then applies the fused activation. */
+static void run_concat(xnn_state *s, const ep__op *op) {
+  const ep__mtensor *out = &s->m->tensors[op->output];
+  size_t outer = 1;
+  for (int d = 0; d < op->p.concat.axis; d++)
+    outer *= (size_t)out->dims[d];
+  if (outer == 0 || out->count == 0)
+    return;
+  float *dst = s->loc[op->output];
+  size_t out_inner = out->count / outer, off = 0;
+  for (int k = 0; k < op->n_inputs; k++) {
+    int t = op->inputs[k];
+    size_t inner = s->m->tensors[t].count / outer;
+    if (s->plan->alias_of[t] != op->output)
+      for (size_t o = 0; o < outer; o++)
+        memcpy(dst + o * out_inner + off, s->loc[t] + o * inner,
+               inner * sizeof(float));
+    off += inner;
+  }
+  if (op->act != EP__ACT_NONE)
+    for (size_t i = 0; i < out->count; i++)
+      dst[i] = fminf(fmaxf(dst[i], op->act_min), op->act_max);
+}
+
+/* Ops XNNPACK does not run here go to the reference kernels, which read
+ * and write the same per-tensor buffers (loc). */
+static void run_c_op(xnn_state *s, const ep__op *op) {
+  if (op->kind == EP__OP_CONCATENATION)
+    run_concat(s, op);
+  else
+    ep__ref_run_op(s->m, op, s->loc);
+}
+
+static int xnn_prepare(const ep__model *m, int num_threads, void **state,
+                       char **msg) {
+  enum xnn_status st = xnn_initialize(NULL);
+  if (st != xnn_status_success) {
+    set_msgf(msg, "%s: XNNPACK cannot start: %s", model_name(m),
+             status_name(st));
+    return status_err(st);
+  }
+  xnn_state *s = calloc(1, sizeof *s);
+  if (!s)
+    return EP_ENOMEM;
+  s->m = m;
+  size_t nt = m->n_tensors ? m->n_tensors : 1, no = m->n_ops ? m->n_ops : 1;
+  int rc = ep__xnn_plan_build(m, NULL, &s->plan);
+  s->loc = calloc(nt, sizeof *s->loc);
+  s->owned = calloc(nt, sizeof *s->owned);
+  s->zero_bias = calloc(no, sizeof *s->zero_bias);
+  if (rc == 0 && (!s->loc || !s->owned || !s->zero_bias))
+    rc = EP_ENOMEM;
+  if (rc == 0 && !(s->rts = calloc(s->plan->n_segs + 1, sizeof *s->rts)))
+    rc = EP_ENOMEM;
+  /* One thread: no pool, XNNPACK then runs on the caller's thread. */
+  if (rc == 0 && num_threads > 1 &&
+      !(s->pool = pthreadpool_create((size_t)num_threads)))
+    rc = EP_ENOMEM;
+  if (rc == 0)
+    rc = place_tensors(s);
+  if (rc == 0)
+    rc = make_runtimes(s, msg);
+  if (rc < 0) {
+    if (rc == EP_ENOMEM && msg && !*msg)
+      set_msgf(msg, "%s: out of memory preparing XNNPACK", model_name(m));
+    state_free(s);
+    return rc;
+  }
+  *state = s;
+  return 0;
+}
+
+static int xnn_run(void *state, const float *const *inputs,
+                   float *const *outputs, char **msg) {
+  xnn_state *s = state;
+  const ep__model *m = s->m;
+  for (size_t i = 0; i < m->n_inputs; i++) {
+    int t = m->inputs[i];
+    memcpy(s->loc[t], inputs[i], m->tensors[t].count * sizeof(float));
+  }
+  for (size_t i = 0; i < s->plan->n_segs; i++) {
+    const ep__xnn_seg *seg = &s->plan->segs[i];
+    int rc = 0;
+    if (seg->kind == EP__XNN_SEG_XNNPACK) {
+      enum xnn_status st = xnn_invoke_runtime(s->rts[i]);
+      if (st != xnn_status_success) {
+        set_msgf(msg, "%s: XNNPACK run failed: %s", model_name(m),
+                 status_name(st));
+        rc = status_err(st);
+      }
+    } else {
+      run_c_op(s, &m->ops[s->plan->order[seg->first]]);
+    }
+    if (rc < 0)
+      return rc;
+  }
+  for (size_t i = 0; i < m->n_outputs; i++) {
+    int t = m->outputs[i];
+    memcpy(outputs[i], s->loc[t], m->tensors[t].count * sizeof(float));
+  }
+  return 0;
+}
+
+const ep__backend ep__backend_xnnpack = {
+    "xnnpack",
+    xnn_prepare,
+    xnn_run,
+    state_free,
+};

@@ -1,0 +1,312 @@
+/* xnn_plan.c — splitting a plan into XNNPACK runs and C-kernel ops, and
+ * laying concat inputs out in place (see xnn_plan.h). */
+#include "xnn_plan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xnnpack.h>
+
+#include "edgepipe/error.h"
+
+static bool ranks_fit(const ep__model *m, const ep__op *op) {
+  for (int i = 0; i < op->n_inputs; i++)
+    if (op->inputs[i] >= 0 &&
+        m->tensors[op->inputs[i]].ndims > XNN_MAX_TENSOR_DIMS)
+      return false;
+  return m->tensors[op->output].ndims <= XNN_MAX_TENSOR_DIMS;
+}
+
+static bool is4d(const ep__model *m, int t) {
+  return t >= 0 && m->tensors[t].ndims == 4;
+}
+
+static bool conv_supported(const ep__model *m, const ep__op *op) {
+  const ep__conv_params *c = &op->p.conv;
+  if (!is4d(m, op->inputs[0]) || !is4d(m, op->inputs[1]) ||
+      !is4d(m, op->output))
+    return false;
+  if (c->pad.top < 0 || c->pad.bottom < 0 || c->pad.left < 0 ||
+      c->pad.right < 0)
+    return false;
+  if (op->kind == EP__OP_CONV_2D) {
+    /* Grouped convolution: the filter's input depth divides the input's. */
+    int in_c = m->tensors[op->inputs[0]].dims[3];
+    int f_c = m->tensors[op->inputs[1]].dims[3];
+    if (f_c <= 0 || in_c % f_c != 0)
+      return false;
+    int groups = in_c / f_c;
+    if (m->tensors[op->inputs[1]].dims[0] % groups != 0)
+      return false;
+  }
+  return true;
+}
+
+static bool pool_supported(const ep__model *m, const ep__op *op) {
+  const ep__pool_params *p = &op->p.pool;
+  if (!is4d(m, op->inputs[0]) || !is4d(m, op->output))
+    return false;
+  /* XNNPACK refuses 1x1 pooling ("meaningless"); TFLite allows it as a
+   * strided subsample, so the C kernel takes it. */
+  if (p->filter_h * p->filter_w <= 1)
+    return false;
+  return p->pad.top >= 0 && p->pad.bottom >= 0 && p->pad.left >= 0 &&
+         p->pad.right >= 0;
+}
+
+static bool pad_supported(const ep__model *m, const ep__op *op) {
+  int nd = m->tensors[op->inputs[0]].ndims;
+  for (int d = 0; d < nd; d++)
+    if (op->p.pad.before[d] < 0 || op->p.pad.after[d] < 0)
+      return false;
+  return true;
+}
+
+/* XNNPACK keeps the input's leading dims, or flattens them to rows with
+ * XNN_FLAG_TENSORFLOW_RESHAPE_2D; other output shapes do not map. */
+static bool fc_supported(const ep__model *m, const ep__op *op) {
+  const ep__mtensor *in = &m->tensors[op->inputs[0]];
+  const ep__mtensor *out = &m->tensors[op->output];
+  if (m->tensors[op->inputs[1]].ndims != 2 || in->ndims < 1)
+    return false;
+  if (out->ndims == 2)
+    return true;
+  if (out->ndims != in->ndims)
+    return false;
+  for (int d = 0; d + 1 < in->ndims; d++)
+    if (in->dims[d] != out->dims[d])
+      return false;
+  return true;
+}
+
+bool ep__xnn_op_supported(const ep__model *m, const ep__op *op) {
+  if (!ranks_fit(m, op))
+    return false;
+  switch (op->kind) {
+  case EP__OP_CONV_2D:
+  case EP__OP_DEPTHWISE_CONV_2D:
+    return conv_supported(m, op);
+  case EP__OP_MAX_POOL_2D:
+  case EP__OP_AVERAGE_POOL_2D:
+    return pool_supported(m, op);
+  case EP__OP_PAD:
+    return pad_supported(m, op);
+  case EP__OP_RESIZE_BILINEAR:
+    /* The two TF modes map to exclusive flags; both at once is not TF. */
+    return is4d(m, op->inputs[0]) && is4d(m, op->output) &&
+           !(op->p.resize.align_corners && op->p.resize.half_pixel_centers);
+  case EP__OP_SOFTMAX:
+    /* XNNPACK's softmax has no beta. */
+    return op->p.softmax.beta == 1.0f && m->tensors[op->output].ndims >= 1;
+  case EP__OP_FULLY_CONNECTED:
+    return fc_supported(m, op);
+  case EP__OP_ADD:
+  case EP__OP_MUL:
+  case EP__OP_RELU:
+  case EP__OP_RELU6:
+  case EP__OP_RESHAPE:
+  case EP__OP_LOGISTIC:
+    return true;
+  case EP__OP_CONCATENATION: /* no concatenate node in this XNNPACK */
+  default:
+    return false;
+  }
+}
+
+void ep__xnn_plan_free(ep__xnn_plan *p) {
+  if (!p)
+    return;
+  free(p->order);
+  free(p->on_xnn);
+  free(p->seg_of);
+  free(p->segs);
+  free(p->materialized);
+  free(p->alias_of);
+  free(p->alias_off);
+  free(p);
+}
+
+static ep__xnn_plan *plan_alloc(const ep__model *m) {
+  ep__xnn_plan *p = calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  size_t no = m->n_ops ? m->n_ops : 1, nt = m->n_tensors ? m->n_tensors : 1;
+  p->n_ops = m->n_ops;
+  p->n_tensors = m->n_tensors;
+  p->order = calloc(no, sizeof *p->order);
+  p->on_xnn = calloc(no, sizeof *p->on_xnn);
+  p->seg_of = calloc(no, sizeof *p->seg_of);
+  p->segs = calloc(no, sizeof *p->segs);
+  p->materialized = calloc(nt, sizeof *p->materialized);
+  p->alias_of = malloc(nt * sizeof *p->alias_of);
+  p->alias_off = calloc(nt, sizeof *p->alias_off);
+  if (!p->order || !p->on_xnn || !p->seg_of || !p->segs ||
+      !p->materialized || !p->alias_of || !p->alias_off) {
+    ep__xnn_plan_free(p);
+    return NULL;
+  }
+  for (size_t t = 0; t < nt; t++)
+    p->alias_of[t] = -1;
+  return p;
+}
+
+/* An op is ready once every op producing one of its inputs is done. */
+static bool op_ready(const ep__model *m, const ep__op *op, const bool *done) {
+  for (int i = 0; i < op->n_inputs; i++) {
+    int t = op->inputs[i];
+    if (t >= 0 && m->tensors[t].producer >= 0 && !done[m->tensors[t].producer])
+      return false;
+  }
+  return true;
+}
+
+/* The first ready, unscheduled op that runs (want_xnn) on XNNPACK or not,
+ * in the model's order; -1 if none. */
+static int next_ready(const ep__model *m, const ep__xnn_plan *p,
+                      const bool *done, bool want_xnn) {
+  for (size_t i = 0; i < m->n_ops; i++)
+    if (!done[i] && p->on_xnn[i] == want_xnn &&
+        op_ready(m, &m->ops[i], done))
+      return (int)i;
+  return -1;
+}
+
+/* List scheduling: drain every ready XNNPACK op before taking one C op, so
+ * C ops split the XNNPACK work as rarely as the dependencies allow. */
+static int schedule(const ep__model *m, ep__xnn_plan *p) {
+  bool *done = calloc(m->n_ops ? m->n_ops : 1, sizeof *done);
+  if (!done)
+    return EP_ENOMEM;
+  for (size_t n = 0; n < m->n_ops; n++) {
+    int i = next_ready(m, p, done, true);
+    if (i < 0)
+      i = next_ready(m, p, done, false);
+    if (i < 0) { /* the loader keeps plans acyclic; fall back to its order */
+      for (size_t k = 0; k < m->n_ops; k++)
+        p->order[k] = (int)k;
+      break;
+    }
+    p->order[n] = i;
+    done[i] = true;
+  }
+  free(done);
+  return 0;
+}
+
+static void make_segments(const ep__model *m, ep__xnn_plan *p) {
+  p->n_segs = 0;
+  for (size_t n = 0; n < m->n_ops; n++) {
+    int i = p->order[n];
+    bool x = p->on_xnn[i];
+    ep__xnn_seg *last = p->n_segs ? &p->segs[p->n_segs - 1] : NULL;
+    if (x && last && last->kind == EP__XNN_SEG_XNNPACK) {
+      last->count++;
+    } else {
+      p->segs[p->n_segs++] = (ep__xnn_seg){
+          x ? EP__XNN_SEG_XNNPACK : EP__XNN_SEG_C, n, 1};
+    }
+    p->seg_of[i] = (int)p->n_segs - 1;
+  }
+}
+
+static bool is_model_io(const int *v, size_t n, int t) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == t)
+      return true;
+  return false;
+}
+
+/* A tensor needs its own buffer when it is a model input or output, or
+ * when an op in another segment (or a C op) reads it. */
+static void mark_materialized(const ep__model *m, ep__xnn_plan *p) {
+  for (size_t i = 0; i < m->n_inputs; i++)
+    p->materialized[m->inputs[i]] = true;
+  for (size_t i = 0; i < m->n_outputs; i++)
+    if (!m->tensors[m->outputs[i]].data)
+      p->materialized[m->outputs[i]] = true;
+  for (size_t i = 0; i < m->n_ops; i++) {
+    const ep__op *op = &m->ops[i];
+    if (!p->on_xnn[i])
+      p->materialized[op->output] = true;
+    for (int k = 0; k < op->n_inputs; k++) {
+      int t = op->inputs[k];
+      if (t < 0 || m->tensors[t].data)
+        continue;
+      int prod = m->tensors[t].producer;
+      if (!p->on_xnn[i] || prod < 0 || p->seg_of[prod] != p->seg_of[i])
+        p->materialized[t] = true;
+    }
+  }
+}
+
+static size_t outer_count(const ep__mtensor *t, int axis) {
+  size_t n = 1;
+  for (int d = 0; d < axis; d++)
+    n *= (size_t)t->dims[d];
+  return n;
+}
+
+/* Whether input k of a slab concat may live in the output's buffer: an
+ * op's result (not a model input/output or constant), used once here, not
+ * already placed in another concat. */
+static bool can_alias(const ep__model *m, const ep__xnn_plan *p,
+                      const ep__op *op, int k) {
+  int t = op->inputs[k];
+  if (t < 0 || m->tensors[t].producer < 0 || m->tensors[t].data)
+    return false;
+  if (p->alias_of[t] >= 0 || is_model_io(m->outputs, m->n_outputs, t) ||
+      is_model_io(m->inputs, m->n_inputs, t))
+    return false;
+  for (int j = 0; j < op->n_inputs; j++)
+    if (j != k && op->inputs[j] == t)
+      return false;
+  return true;
+}
+
+static void alias_concat(const ep__model *m, ep__xnn_plan *p,
+                         const ep__op *op) {
+  const ep__mtensor *out = &m->tensors[op->output];
+  if (op->act != EP__ACT_NONE || outer_count(out, op->p.concat.axis) != 1)
+    return;
+  size_t off = 0;
+  for (int k = 0; k < op->n_inputs; k++) {
+    int t = op->inputs[k];
+    if (can_alias(m, p, op, k)) {
+      p->alias_of[t] = op->output;
+      p->alias_off[t] = off;
+    }
+    off += m->tensors[t].count;
+  }
+}
+
+bool ep__xnn_plan_concat_elided(const ep__xnn_plan *p, const ep__op *op) {
+  for (int k = 0; k < op->n_inputs; k++)
+    if (p->alias_of[op->inputs[k]] != op->output)
+      return false;
+  return true;
+}
+
+int ep__xnn_plan_build(const ep__model *m,
+                       bool (*can_xnn)(const ep__model *, const ep__op *),
+                       ep__xnn_plan **out) {
+  ep__xnn_plan *p = plan_alloc(m);
+  if (!p)
+    return EP_ENOMEM;
+  if (!can_xnn)
+    can_xnn = ep__xnn_op_supported;
+  for (size_t i = 0; i < m->n_ops; i++)
+    p->on_xnn[i] = m->ops[i].kind != EP__OP_CONCATENATION &&
+                   can_xnn(m, &m->ops[i]);
+  int rc = schedule(m, p);
+  if (rc < 0) {
+    ep__xnn_plan_free(p);
+    return rc;
+  }
+  make_segments(m, p);
+  mark_materialized(m, p);
+  for (size_t i = 0; i < m->n_ops; i++)
+    if (m->ops[i].kind == EP__OP_CONCATENATION)
+      alias_concat(m, p, &m->ops[i]);
+  *out = p;
+  return 0;
+}

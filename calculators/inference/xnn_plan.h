@@ -1,0 +1,63 @@
+/* xnn_plan.h — how the XNNPACK backend splits a model's plan (internal).
+ *
+ * XNNPACK (the 2022 Debian build) lacks some ops, CONCATENATION above all,
+ * so a plan runs as a sequence of segments: a run of ops XNNPACK executes
+ * as one subgraph runtime, or one op on a plain C kernel. Ops are reordered
+ * (keeping dependencies) so XNNPACK runs are as long as possible.
+ *
+ * Tensors that cross a segment boundary, or are model inputs/outputs, are
+ * "materialized": the backend gives them a buffer. A CONCATENATION whose
+ * inputs are contiguous slabs of its output (the axis is the outermost
+ * dimension larger than one) lets those inputs alias a slice of the output
+ * buffer, so their producers write in place and the concat copies nothing.
+ *
+ * Lifecycle: ep__xnn_plan_build (needs only the model, no XNNPACK) ->
+ * read by the backend -> ep__xnn_plan_free. */
+#ifndef EDGEPIPE_INFERENCE_XNN_PLAN_H
+#define EDGEPIPE_INFERENCE_XNN_PLAN_H
+
+#include "model.h"
+
+typedef enum ep__xnn_seg_kind {
+  EP__XNN_SEG_XNNPACK, /* ops order[first .. first+count) on XNNPACK */
+  EP__XNN_SEG_C        /* the one op order[first] on a C kernel */
+} ep__xnn_seg_kind;
+
+typedef struct ep__xnn_seg {
+  ep__xnn_seg_kind kind;
+  size_t first, count; /* a range of ep__xnn_plan.order */
+} ep__xnn_seg;
+
+typedef struct ep__xnn_plan {
+  size_t n_ops;
+  int *order;       /* op indexes in run order (owned) */
+  bool *on_xnn;     /* per op: runs on XNNPACK (owned) */
+  int *seg_of;      /* per op: index of its segment (owned) */
+  size_t n_segs;
+  ep__xnn_seg *segs; /* owned */
+  size_t n_tensors;
+  bool *materialized; /* per tensor: needs a buffer of its own (owned) */
+  /* per tensor: the tensor whose buffer holds it (a concat output), or -1;
+   * alias_off is its offset there in floats (owned). */
+  int *alias_of;
+  size_t *alias_off;
+} ep__xnn_plan;
+
+/* Whether the XNNPACK build can run op (pure check of its parameters and
+ * shapes; CONCATENATION never). */
+bool ep__xnn_op_supported(const ep__model *m, const ep__op *op);
+
+/* Builds the plan for m. can_xnn (NULL: ep__xnn_op_supported) decides per
+ * op, so tests can force ops onto C kernels. Returns 0 and sets *out
+ * (transfer full), or EP_ENOMEM. */
+int ep__xnn_plan_build(const ep__model *m,
+                       bool (*can_xnn)(const ep__model *, const ep__op *),
+                       ep__xnn_plan **out);
+
+void ep__xnn_plan_free(ep__xnn_plan *p); /* NULL is ignored */
+
+/* Whether the concat op has every input aliased into its output, so it
+ * has nothing to copy. */
+bool ep__xnn_plan_concat_elided(const ep__xnn_plan *p, const ep__op *op);
+
+#endif
