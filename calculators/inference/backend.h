@@ -28,7 +28,8 @@ typedef struct ep__backend {
 extern const ep__backend ep__backend_reference;
 
 #ifdef EP_HAVE_XNNPACK
-/* XNNPACK, with plain C kernels for the ops it lacks (xnn_backend.c). */
+/* XNNPACK, with plain C kernels for the ops it lacks (xnn_backend.c; the
+ * inference meson.build defines EP_INFER_XNN_BACKEND when it is built). */
 extern const ep__backend ep__backend_xnnpack;
 #endif
 

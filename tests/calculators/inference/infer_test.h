@@ -20,6 +20,7 @@ static inline const char *src_path(const char *rel) {
 
 /* The whole file (caller frees), or NULL. */
 static inline unsigned char *read_all(const char *path, size_t *n) {
+  *n = 0;
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
