@@ -106,8 +106,8 @@ static void install_properties(GObjectClass *oc) {
                  "Path of the graph to run, a .pbtxt or .yaml/.yml file "
                  "(relative paths, and the model paths inside the graph, are "
                  "taken from the current directory). Loaded, validated and "
-                 "started (models loaded) when the element goes to READY; "
-                 "read again after READY->NULL");
+                 "started (models loaded) when the element goes from NULL to "
+                 "READY; a change takes effect at the next NULL->READY");
   install_string(oc, PROP_INPUT_STREAM, "input-stream", "Input stream",
                  "Graph input stream that receives the video frames "
                  "(ImageFrame). Default (unset): the graph's only input "
@@ -154,6 +154,12 @@ static void install_properties(GObjectClass *oc) {
 
 /* --- the graph's lifetime ------------------------------------------------------ */
 
+void ep__gst_edgepipe_post_started(GstEdgepipe *self) {
+  GstStructure *st = gst_structure_new_empty("edgepipe-graph-started");
+  gst_element_post_message(GST_ELEMENT(self),
+                           gst_message_new_element(GST_OBJECT(self), st));
+}
+
 /* NULL->READY: load, validate and start the graph. */
 static gboolean load_graph(GstEdgepipe *self) {
   GST_OBJECT_LOCK(self);
@@ -181,6 +187,8 @@ static gboolean load_graph(GstEdgepipe *self) {
   if (rc < 0)
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("edgepipe: %s", err),
                       ("graph \"%s\"", p.graph ? p.graph : ""));
+  else
+    ep__gst_edgepipe_post_started(self);
   g_free(err);
   g_free((gchar *)p.graph);
   g_free((gchar *)p.input_stream);

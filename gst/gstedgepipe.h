@@ -89,6 +89,10 @@ void ep__gst_edgepipe_flush_queues(GstEdgepipe *self, gboolean keep_caps);
 /* Frees every pending frame (once no graph runs). */
 void ep__gst_edgepipe_clear_pending(GstEdgepipe *self);
 
+/* gstedgepipe.c: posts the element message "edgepipe-graph-started" (a
+ * graph was created and started: its nodes opened, models loaded). */
+void ep__gst_edgepipe_post_started(GstEdgepipe *self);
+
 GST_ELEMENT_REGISTER_DECLARE(edgepipe);
 
 G_END_DECLS

@@ -77,8 +77,22 @@ static int check_named(const ep_graph_config *cfg, const char **types,
   return *err ? EP_EINVAL : 0;
 }
 
-/* The named stream, or the graph's only output stream of `type` (none:
- * NULL). */
+/* How many graph output streams carry `type`; *first gets the first. */
+static int count_outputs(const ep_graph_config *cfg, const char **types,
+                         const char *type, const char **first) {
+  const ep_ref_list *l = &cfg->output_stream;
+  int found = 0;
+  for (size_t i = 0; i < l->n; i++) {
+    const char *t = stream_type(cfg, types, l->v[i].name);
+    if (t && strcmp(t, type) == 0 && found++ == 0)
+      *first = l->v[i].name;
+  }
+  return found;
+}
+
+/* The named stream, or the graph's only output stream of `type` (or, for
+ * images, its only output of type Any, as after a PassThrough); none:
+ * NULL. */
 static int pick_output(const ep_graph_config *cfg, const char **types,
                        const char *prop, const char *want, const char *type,
                        char **out, char **err) {
@@ -88,19 +102,18 @@ static int pick_output(const ep_graph_config *cfg, const char **types,
     *out = rc ? NULL : g_strdup(want);
     return rc;
   }
-  const ep_ref_list *l = &cfg->output_stream;
-  int found = 0;
-  for (size_t i = 0; i < l->n; i++) {
-    const char *t = stream_type(cfg, types, l->v[i].name);
-    if (t && strcmp(t, type) == 0 && found++ == 0)
-      *out = g_strdup(l->v[i].name);
+  const char *first = NULL;
+  int found = count_outputs(cfg, types, type, &first);
+  if (found == 0 && strcmp(type, "ImageFrame") == 0 &&
+      count_outputs(cfg, types, "Any", &first) == 1)
+    found = 1;
+  if (found > 1) {
+    *err = g_strdup_printf("the graph has %d output streams of type %s: "
+                           "set %s", found, type, prop);
+    return EP_EINVAL;
   }
-  if (found <= 1)
-    return 0;
-  g_clear_pointer(out, g_free);
-  *err = g_strdup_printf("the graph has %d output streams of type %s: set "
-                         "%s", found, type, prop);
-  return EP_EINVAL;
+  *out = found ? g_strdup(first) : NULL;
+  return 0;
 }
 
 static int pick_streams(ep_gst_session *s, const ep_graph_config *cfg,

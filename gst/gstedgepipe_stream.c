@@ -285,7 +285,8 @@ static gboolean ensure_graph(GstEdgepipe *self) {
   g_mutex_lock(&self->graph_lock);
   char *err = NULL;
   int rc = 0;
-  if (!ep__gst_session_running(self->session)) {
+  gboolean started = !ep__gst_session_running(self->session);
+  if (started) {
     rc = ep__gst_session_start(self->session, &err);
     self->last_ts = G_MININT64;
     self->ts_offset = 0;
@@ -293,6 +294,8 @@ static gboolean ensure_graph(GstEdgepipe *self) {
   g_mutex_unlock(&self->graph_lock);
   if (rc < 0)
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("edgepipe: %s", err), (NULL));
+  else if (started)
+    ep__gst_edgepipe_post_started(self);
   g_free(err);
   return rc == 0;
 }
@@ -424,14 +427,15 @@ static gboolean on_eos(GstEdgepipe *self, GstEvent *ev) {
   g_mutex_lock(&self->graph_lock);
   int rc = ep__gst_session_drain(self->session, &err);
   g_mutex_unlock(&self->graph_lock);
+  /* The error before the EOS, so the application sees it first. */
+  if (rc < 0)
+    GST_ELEMENT_ERROR(self, LIBRARY, FAILED, ("edgepipe: %s", err), (NULL));
+  g_free(err);
   g_mutex_lock(&self->lock);
   resolve_rest(self);
   out_push_event(self, ev);
   g_cond_broadcast(&self->cond);
   g_mutex_unlock(&self->lock);
-  if (rc < 0)
-    GST_ELEMENT_ERROR(self, LIBRARY, FAILED, ("edgepipe: %s", err), (NULL));
-  g_free(err);
   return rc == 0;
 }
 
