@@ -39,7 +39,8 @@ GType gst_edgepipe_on_drop_get_type(void) {
   return type;
 }
 
-/* --- properties --------------------------------------------------------------- */
+/* --- properties
+ * --------------------------------------------------------------- */
 
 static gchar **string_prop(GstEdgepipe *self, guint id) {
   switch (id) {
@@ -76,8 +77,7 @@ static void set_property(GObject *obj, guint id, const GValue *v,
   GST_OBJECT_UNLOCK(self);
 }
 
-static void get_property(GObject *obj, guint id, GValue *v,
-                         GParamSpec *pspec) {
+static void get_property(GObject *obj, guint id, GValue *v, GParamSpec *pspec) {
   GstEdgepipe *self = GST_EDGEPIPE(obj);
   gchar **s = string_prop(self, id);
   GST_OBJECT_LOCK(self);
@@ -152,7 +152,8 @@ static void install_properties(GObjectClass *oc) {
               GST_PARAM_MUTABLE_PLAYING));
 }
 
-/* --- the graph's lifetime ------------------------------------------------------ */
+/* --- the graph's lifetime
+ * ------------------------------------------------------ */
 
 void ep__gst_edgepipe_post_started(GstEdgepipe *self) {
   GstStructure *st = gst_structure_new_empty("edgepipe-graph-started");
@@ -174,8 +175,7 @@ static gboolean load_graph(GstEdgepipe *self) {
   GST_OBJECT_UNLOCK(self);
   ep_gst_session *s = NULL;
   char *err = NULL;
-  int rc = ep__gst_session_load(&p, ep__gst_edgepipe_on_result, self, &s,
-                                &err);
+  int rc = ep__gst_session_load(&p, ep__gst_edgepipe_on_result, self, &s, &err);
   g_mutex_lock(&self->graph_lock);
   self->session = s;
   g_free(self->default_label);
@@ -233,7 +233,8 @@ static GstStateChangeReturn change_state(GstElement *el, GstStateChange t) {
   return ret;
 }
 
-/* --- the object ---------------------------------------------------------------- */
+/* --- the object
+ * ---------------------------------------------------------------- */
 
 static void gst_edgepipe_init(GstEdgepipe *self) {
   g_mutex_init(&self->graph_lock);

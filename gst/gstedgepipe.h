@@ -81,11 +81,12 @@ struct _GstEdgepipe {
 /* gstedgepipe_stream.c: pads, data flow, the result callback. */
 void ep__gst_edgepipe_add_templates(GstElementClass *klass);
 void ep__gst_edgepipe_init_pads(GstEdgepipe *self);
-int ep__gst_edgepipe_on_result(void *user, int64_t ts,
-                               const ep_gst_result *r);
+int ep__gst_edgepipe_on_result(void *user, int64_t ts, const ep_gst_result *r);
 /* Throws away what is queued; frames still in the graph are marked so their
- * results are dropped. keep_caps: queue the last caps event again. */
-void ep__gst_edgepipe_flush_queues(GstEdgepipe *self, gboolean keep_caps);
+ * results are dropped. keep_sticky_events (a flush): queue again the sticky
+ * events a flush keeps (stream-start, caps, tags: not segment or EOS). */
+void ep__gst_edgepipe_flush_queues(GstEdgepipe *self,
+                                   gboolean keep_sticky_events);
 /* Frees every pending frame (once no graph runs). */
 void ep__gst_edgepipe_clear_pending(GstEdgepipe *self);
 

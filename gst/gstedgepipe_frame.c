@@ -31,7 +31,8 @@ GstVideoFormat ep__gst_format_from_ep(ep_image_format f) {
   return GST_VIDEO_FORMAT_UNKNOWN;
 }
 
-/* --- input ------------------------------------------------------------------ */
+/* --- input ------------------------------------------------------------------
+ */
 
 static void unmap(void *user) {
   GstVideoFrame *vf = user;
@@ -56,11 +57,12 @@ ep_image_frame *ep__gst_frame_wrap(GstBuffer *buf, const GstVideoInfo *info) {
                              GST_VIDEO_FRAME_PLANE_DATA(vf, 0), unmap, vf);
 }
 
-/* --- output ------------------------------------------------------------------ */
+/* --- output ------------------------------------------------------------------
+ */
 
 static GstBuffer *copy_rows(ep_image_frame *frame, const GstVideoInfo *info) {
-  GstBuffer *buf = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(info),
-                                           NULL);
+  GstBuffer *buf =
+      gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(info), NULL);
   GstMapInfo m;
   if (!buf || !gst_buffer_map(buf, &m, GST_MAP_WRITE)) {
     if (buf)
@@ -82,8 +84,7 @@ static GstBuffer *copy_rows(ep_image_frame *frame, const GstVideoInfo *info) {
 GstBuffer *ep__gst_frame_to_buffer(ep_image_frame *frame) {
   GstVideoInfo info;
   GstVideoFormat vf = ep__gst_format_from_ep(ep_image_frame_format(frame));
-  if (!gst_video_info_set_format(&info, vf,
-                                 (guint)ep_image_frame_width(frame),
+  if (!gst_video_info_set_format(&info, vf, (guint)ep_image_frame_width(frame),
                                  (guint)ep_image_frame_height(frame)))
     return NULL;
   if (GST_VIDEO_INFO_PLANE_STRIDE(&info, 0) != ep_image_frame_stride(frame))

@@ -20,8 +20,7 @@ const ep_type ep__gst_type_result = {
 static const ep_port_spec inputs[] = {
     {.tag = "INPUT", .type = "Any", .min_count = 1, .max_count = 1},
     {.tag = "IMAGE", .type = "ImageFrame", .min_count = 0, .max_count = 1},
-    {.tag = "DETECTIONS", .type = "Detections", .min_count = 0,
-     .max_count = 1},
+    {.tag = "DETECTIONS", .type = "Detections", .min_count = 0, .max_count = 1},
     {.tag = NULL},
 };
 

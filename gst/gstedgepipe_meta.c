@@ -21,10 +21,9 @@ static GstStructure *detection_params(const ep_detection *d, int width,
     gst_value_array_append_value(&kps, &v);
   }
   g_value_unset(&v);
-  GstStructure *s =
-      gst_structure_new("detection", "confidence", G_TYPE_DOUBLE,
-                        (double)d->score, "label-id", G_TYPE_INT, d->label_id,
-                        NULL);
+  GstStructure *s = gst_structure_new("detection", "confidence", G_TYPE_DOUBLE,
+                                      (double)d->score, "label-id", G_TYPE_INT,
+                                      d->label_id, NULL);
   gst_structure_take_value(s, "keypoints", &kps);
   return s;
 }
@@ -38,8 +37,10 @@ void ep__gst_meta_add_detections(GstBuffer *buf, const ep_detections *ds,
     int x1 = to_px(d->xmin + d->width, width);
     int y1 = to_px(d->ymin + d->height, height);
     const char *label = d->label[0] ? d->label : default_label;
-    GstVideoRegionOfInterestMeta *m = gst_buffer_add_video_region_of_interest_meta(
-        buf, label, (guint)x0, (guint)y0, (guint)(x1 - x0), (guint)(y1 - y0));
+    GstVideoRegionOfInterestMeta *m =
+        gst_buffer_add_video_region_of_interest_meta(
+            buf, label, (guint)x0, (guint)y0, (guint)(x1 - x0),
+            (guint)(y1 - y0));
     m->id = (gint)i;
     gst_video_region_of_interest_meta_add_param(
         m, detection_params(d, width, height));

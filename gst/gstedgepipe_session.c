@@ -40,8 +40,8 @@ static char *names_of(const ep_ref_list *l) {
   return g_string_free(s, FALSE);
 }
 
-static int pick_input(const ep_graph_config *cfg, const char *want,
-                      char **out, char **err) {
+static int pick_input(const ep_graph_config *cfg, const char *want, char **out,
+                      char **err) {
   const ep_ref_list *l = &cfg->input_stream;
   for (size_t i = 0; want && *want && i < l->n; i++)
     if (strcmp(l->v[i].name, want) == 0) {
@@ -55,10 +55,12 @@ static int pick_input(const ep_graph_config *cfg, const char *want,
   char *names = names_of(l);
   if (want && *want)
     *err = g_strdup_printf("input-stream \"%s\" is not an input stream of "
-                           "the graph (it has: %s)", want, names);
+                           "the graph (it has: %s)",
+                           want, names);
   else
     *err = g_strdup_printf("the graph has %zu input streams (%s): set "
-                           "input-stream", l->n, names);
+                           "input-stream",
+                           l->n, names);
   g_free(names);
   return EP_EINVAL;
 }
@@ -70,10 +72,10 @@ static int check_named(const ep_graph_config *cfg, const char **types,
   const char *t = stream_type(cfg, types, want);
   if (!t)
     *err = g_strdup_printf("%s \"%s\": no node of the graph outputs this "
-                           "stream", prop, want);
+                           "stream",
+                           prop, want);
   else if (strcmp(t, type) != 0 && strcmp(t, "Any") != 0)
-    *err = g_strdup_printf("%s \"%s\" carries %s, not %s", prop, want, t,
-                           type);
+    *err = g_strdup_printf("%s \"%s\" carries %s, not %s", prop, want, t, type);
   return *err ? EP_EINVAL : 0;
 }
 
@@ -109,7 +111,8 @@ static int pick_output(const ep_graph_config *cfg, const char **types,
     found = 1;
   if (found > 1) {
     *err = g_strdup_printf("the graph has %d output streams of type %s: "
-                           "set %s", found, type, prop);
+                           "set %s",
+                           found, type, prop);
     return EP_EINVAL;
   }
   *out = found ? g_strdup(first) : NULL;
@@ -130,7 +133,8 @@ static int pick_streams(ep_gst_session *s, const ep_graph_config *cfg,
   return rc;
 }
 
-/* --- the graph text -------------------------------------------------------- */
+/* --- the graph text --------------------------------------------------------
+ */
 
 static char *graph_text(const ep_gst_session *s, const ep_graph_config *cfg) {
   char *base = ep__graph_config_to_pbtxt(cfg);
@@ -147,8 +151,7 @@ static char *graph_text(const ep_gst_session *s, const ep_graph_config *cfg) {
   if (s->detections)
     g_string_append_printf(t, "  input_stream: \"DETECTIONS:%s\"\n",
                            s->detections);
-  g_string_append_printf(t, "  output_stream: \"%s\"\n}\n",
-                         EP_GST_JOIN_STREAM);
+  g_string_append_printf(t, "  output_stream: \"%s\"\n}\n", EP_GST_JOIN_STREAM);
   return g_string_free(t, FALSE);
 }
 
@@ -200,7 +203,8 @@ int ep__gst_session_load(const ep_gst_session_params *p, ep_gst_result_fn fn,
   return 0;
 }
 
-/* --- running ---------------------------------------------------------------- */
+/* --- running ----------------------------------------------------------------
+ */
 
 static int on_result(void *user, ep_packet *p) {
   ep_gst_session *s = user;
@@ -277,15 +281,12 @@ int ep__gst_session_start(ep_gst_session *s, char **err) {
   return rc;
 }
 
-gboolean ep__gst_session_running(const ep_gst_session *s) {
-  return s && s->g;
-}
+gboolean ep__gst_session_running(const ep_gst_session *s) { return s && s->g; }
 
 int ep__gst_session_add(ep_gst_session *s, ep_packet *p) {
   if (!s->g)
     return EP_ESTATE;
-  return ep_graph_add_packet(s->g, s->input, ep_packet_ref(p),
-                             EP_ADD_NONBLOCK);
+  return ep_graph_add_packet(s->g, s->input, ep_packet_ref(p), EP_ADD_NONBLOCK);
 }
 
 int ep__gst_session_drain(ep_gst_session *s, char **err) {
@@ -295,8 +296,8 @@ int ep__gst_session_drain(ep_gst_session *s, char **err) {
   ep_graph_close_all_inputs(s->g);
   int rc = ep_graph_wait(s->g);
   if (rc < 0)
-    *err = g_strdup(ep_graph_error(s->g) ? ep_graph_error(s->g)
-                                         : ep_strerror(rc));
+    *err =
+        g_strdup(ep_graph_error(s->g) ? ep_graph_error(s->g) : ep_strerror(rc));
   ep__gst_session_stop(s);
   return rc;
 }
@@ -308,9 +309,7 @@ void ep__gst_session_stop(ep_gst_session *s) {
   }
 }
 
-const char *ep__gst_session_input(const ep_gst_session *s) {
-  return s->input;
-}
+const char *ep__gst_session_input(const ep_gst_session *s) { return s->input; }
 const char *ep__gst_session_output(const ep_gst_session *s) {
   return s->output;
 }

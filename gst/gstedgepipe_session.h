@@ -43,8 +43,7 @@ typedef struct ep_gst_session_params {
 
 /* One frame's result (r: transfer none, valid during the call). Returns 0,
  * or a negative EP_E* code to fail the graph. */
-typedef int (*ep_gst_result_fn)(void *user, int64_t ts,
-                                const ep_gst_result *r);
+typedef int (*ep_gst_result_fn)(void *user, int64_t ts, const ep_gst_result *r);
 
 /* Loads p->graph. On failure returns a negative code and sets *err to the
  * reason (the file's messages, "file:line:col: ..." lines, or which

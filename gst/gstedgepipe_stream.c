@@ -24,11 +24,11 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 
 /* A frame in the graph, or a serialized event waiting behind frames. */
 typedef struct item {
-  GstBuffer *buf;     /* frame: the input buffer */
-  ep_packet *packet;  /* frame: the packet sent (holds the wrapped frame) */
-  GstEvent *event;    /* event: the event */
-  gint64 ts;          /* frame: the packet timestamp */
-  gboolean stale;     /* frame sent before a flush: drop its result */
+  GstBuffer *buf;    /* frame: the input buffer */
+  ep_packet *packet; /* frame: the packet sent (holds the wrapped frame) */
+  GstEvent *event;   /* event: the event */
+  gint64 ts;         /* frame: the packet timestamp */
+  gboolean stale;    /* frame sent before a flush: drop its result */
 } item;
 
 static void item_free(item *it) {
@@ -68,10 +68,9 @@ static void follow_frame_caps(GstEdgepipe *self, const ep_image_frame *f) {
   if (!self->have_out_info || ep__gst_frame_matches(f, &self->out_info))
     return;
   GstVideoInfo info = self->out_info;
-  gst_video_info_set_format(&info,
-                            ep__gst_format_from_ep(ep_image_frame_format(f)),
-                            (guint)ep_image_frame_width(f),
-                            (guint)ep_image_frame_height(f));
+  gst_video_info_set_format(
+      &info, ep__gst_format_from_ep(ep_image_frame_format(f)),
+      (guint)ep_image_frame_width(f), (guint)ep_image_frame_height(f));
   info.fps_n = self->out_info.fps_n;
   info.fps_d = self->out_info.fps_d;
   info.par_n = self->out_info.par_n;
@@ -83,10 +82,9 @@ static void follow_frame_caps(GstEdgepipe *self, const ep_image_frame *f) {
 
 static void emit_dropped(GstEdgepipe *self, item *it) {
   self->dropped++;
-  GST_LOG_OBJECT(self, "the graph dropped the frame at %" G_GINT64_FORMAT
-                 " µs", it->ts);
-  if (g_atomic_int_get(&self->on_drop) ==
-      GST_EDGEPIPE_ON_DROP_PASSTHROUGH)
+  GST_LOG_OBJECT(self, "the graph dropped the frame at %" G_GINT64_FORMAT " µs",
+                 it->ts);
+  if (g_atomic_int_get(&self->on_drop) == GST_EDGEPIPE_ON_DROP_PASSTHROUGH)
     g_queue_push_tail(&self->out, gst_buffer_ref(it->buf));
 }
 
@@ -103,8 +101,8 @@ static GstBuffer *image_buffer(GstEdgepipe *self, item *it,
   GstBuffer *out = ep__gst_frame_to_buffer(img);
   if (out)
     gst_buffer_copy_into(out, it->buf,
-                         GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS,
-                         0, (gsize)-1);
+                         GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0,
+                         (gsize)-1);
   return out;
 }
 
@@ -117,8 +115,8 @@ static void emit(GstEdgepipe *self, item *it, const ep_gst_result *r) {
       r->image ? (ep_image_frame *)ep_packet_data(r->image) : NULL;
   GstBuffer *out = img ? image_buffer(self, it, img) : gst_buffer_ref(it->buf);
   if (!out) {
-    GST_WARNING_OBJECT(self, "out of memory: frame at %" G_GINT64_FORMAT
-                       " µs lost", it->ts);
+    GST_WARNING_OBJECT(
+        self, "out of memory: frame at %" G_GINT64_FORMAT " µs lost", it->ts);
     return;
   }
   if (r->detections) {
@@ -126,14 +124,12 @@ static void emit(GstEdgepipe *self, item *it, const ep_gst_result *r) {
     out = gst_buffer_make_writable(out);
     ep__gst_meta_add_detections(out, ep_packet_data(r->detections),
                                 ep_image_frame_width(f),
-                                ep_image_frame_height(f),
-                                self->default_label);
+                                ep_image_frame_height(f), self->default_label);
   }
   g_queue_push_tail(&self->out, out);
 }
 
-int ep__gst_edgepipe_on_result(void *user, int64_t ts,
-                               const ep_gst_result *r) {
+int ep__gst_edgepipe_on_result(void *user, int64_t ts, const ep_gst_result *r) {
   GstEdgepipe *self = user;
   g_mutex_lock(&self->lock);
   move_events(self);
@@ -160,32 +156,50 @@ int ep__gst_edgepipe_on_result(void *user, int64_t ts,
   return 0;
 }
 
-void ep__gst_edgepipe_flush_queues(GstEdgepipe *self, gboolean keep_caps) {
-  GstEvent *caps = NULL;
+/* Sticky events that outlive a flush (FLUSH_STOP drops only SEGMENT and
+ * EOS): kept, the latest of each type, in their order. */
+static void keep_sticky(GQueue *kept, GstEvent *ev) {
+  GstEventType t = GST_EVENT_TYPE(ev);
+  if (!GST_EVENT_IS_STICKY(ev) || t == GST_EVENT_SEGMENT || t == GST_EVENT_EOS)
+    return;
+  for (GList *l = kept->head; l; l = l->next)
+    if (GST_EVENT_TYPE(l->data) == t) {
+      gst_event_unref(l->data);
+      g_queue_delete_link(kept, l);
+      break;
+    }
+  g_queue_push_tail(kept, gst_event_ref(ev));
+}
+
+void ep__gst_edgepipe_flush_queues(GstEdgepipe *self,
+                                   gboolean keep_sticky_events) {
+  GQueue kept = G_QUEUE_INIT, frames = G_QUEUE_INIT;
   g_mutex_lock(&self->lock);
   GstMiniObject *obj;
   while ((obj = g_queue_pop_head(&self->out))) {
-    if (GST_IS_EVENT(obj) && GST_EVENT_TYPE(obj) == GST_EVENT_CAPS)
-      gst_event_replace(&caps, GST_EVENT(obj));
+    if (GST_IS_EVENT(obj))
+      keep_sticky(&kept, GST_EVENT(obj));
     gst_mini_object_unref(obj);
   }
-  GQueue keep = G_QUEUE_INIT;
   item *it;
   while ((it = g_queue_pop_head(&self->pending))) {
-    if (it->event && GST_EVENT_TYPE(it->event) == GST_EVENT_CAPS)
-      gst_event_replace(&caps, it->event);
     if (it->event) {
+      keep_sticky(&kept, it->event);
       item_free(it);
       continue;
     }
     it->stale = TRUE; /* still in the graph: its result is thrown away */
-    g_queue_push_tail(&keep, it);
+    g_queue_push_tail(&frames, it);
   }
-  self->pending = keep;
+  self->pending = frames;
   self->have_out_info = FALSE;
-  if (caps && keep_caps)
-    out_push_event(self, gst_event_ref(caps));
-  gst_event_replace(&caps, NULL);
+  GstEvent *ev;
+  while ((ev = g_queue_pop_head(&kept))) {
+    if (keep_sticky_events)
+      out_push_event(self, ev);
+    else
+      gst_event_unref(ev);
+  }
   g_cond_broadcast(&self->cond);
   g_mutex_unlock(&self->lock);
 }
@@ -196,7 +210,8 @@ void ep__gst_edgepipe_clear_pending(GstEdgepipe *self) {
   g_mutex_unlock(&self->lock);
 }
 
-/* --- the src task ------------------------------------------------------------ */
+/* --- the src task ------------------------------------------------------------
+ */
 
 static void push_failed(GstEdgepipe *self, GstFlowReturn ret) {
   g_mutex_lock(&self->lock);
@@ -248,7 +263,8 @@ static gboolean src_activate_mode(GstPad *pad, GstObject *parent,
   return gst_pad_stop_task(pad);
 }
 
-/* --- chain ----------------------------------------------------------------------- */
+/* --- chain
+ * ----------------------------------------------------------------------- */
 
 /* Waits while the out queue is full; the flow to return (not OK: stop). */
 static GstFlowReturn wait_room(GstEdgepipe *self) {
@@ -267,9 +283,9 @@ static GstFlowReturn wait_room(GstEdgepipe *self) {
 static gint64 next_ts(GstEdgepipe *self, GstBuffer *buf) {
   gboolean has_pts = GST_BUFFER_PTS_IS_VALID(buf);
   gint64 none = G_MININT64;
-  gint64 t = has_pts ? (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND) +
-                           self->ts_offset
-                     : (self->last_ts == none ? 0 : self->last_ts + 1);
+  gint64 t = has_pts
+                 ? (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND) + self->ts_offset
+                 : (self->last_ts == none ? 0 : self->last_ts + 1);
   if (self->last_ts != none && t <= self->last_ts) {
     if (self->rebase && has_pts)
       self->ts_offset += self->last_ts + 1 - t;
@@ -376,7 +392,8 @@ static GstFlowReturn chain(GstPad *pad, GstObject *parent, GstBuffer *buf) {
   return send_frame(self, buf);
 }
 
-/* --- sink events ---------------------------------------------------------------- */
+/* --- sink events
+ * ---------------------------------------------------------------- */
 
 /* Queues a serialized event behind the frames still in the graph. */
 static gboolean queue_event(GstEdgepipe *self, GstEvent *ev) {

@@ -1,9 +1,9 @@
 /* gst_test_util.c — helpers of the edgepipe element tests. */
 #include "gst_test_util.h"
 
-#include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
+#include <gst/check/gstcheck.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -74,13 +74,11 @@ gchar *gt_run_pipeline(const char *line) {
   }
   GstBus *bus = gst_element_get_bus(p);
   gchar *err = NULL;
-  if (gst_element_set_state(p, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE) {
+  if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     err = bus_error(bus, 0);
     if (!err)
       err = g_strdup("the pipeline did not start");
-  }
-  else
+  } else
     err = bus_error(bus, 120 * GST_SECOND); /* NULL: EOS came */
   gst_element_set_state(p, GST_STATE_NULL);
   gst_object_unref(bus);
@@ -144,8 +142,7 @@ int gt_count_frames(const char *path) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(p), "sink");
   GstPad *pad = gst_element_get_static_pad(sink, "sink");
   gint count = 0;
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &count,
-                    NULL);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &count, NULL);
   GstBus *bus = gst_element_get_bus(p);
   gst_element_set_state(p, GST_STATE_PLAYING);
   gchar *err = bus_error(bus, 120 * GST_SECOND);

@@ -63,7 +63,8 @@ static GstVideoRegionOfInterestMeta *first_roi(GstBuffer *b) {
       b, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
 }
 
-/* --- caps --------------------------------------------------------------------- */
+/* --- caps
+ * --------------------------------------------------------------------- */
 
 static void check_format_passes(const char *format) {
   GstHarness *h = harness("graph=" PASS_GRAPH, NULL);
@@ -78,8 +79,8 @@ static void check_format_passes(const char *format) {
   ck_assert(out != NULL);
   GstCaps *got = gst_pad_get_current_caps(h->sinkpad);
   GstCaps *want = gst_caps_from_string(caps);
-  ck_assert_msg(gst_caps_is_equal(got, want), "%s: got %" GST_PTR_FORMAT,
-                caps, got);
+  ck_assert_msg(gst_caps_is_equal(got, want), "%s: got %" GST_PTR_FORMAT, caps,
+                got);
   gst_caps_unref(got);
   gst_caps_unref(want);
   gst_buffer_unref(out);
@@ -110,7 +111,8 @@ GST_START_TEST(caps_other_formats_refused) {
 }
 GST_END_TEST;
 
-/* --- timestamps and zero-copy ------------------------------------------------------ */
+/* --- timestamps and zero-copy
+ * ------------------------------------------------------ */
 
 GST_START_TEST(timestamps_preserved) {
   GstHarness *h = harness("graph=" PASS_GRAPH, NULL);
@@ -182,7 +184,8 @@ GST_START_TEST(annotated_frame_is_a_new_buffer_with_the_input_timestamps) {
 }
 GST_END_TEST;
 
-/* --- ROI metas ------------------------------------------------------------------- */
+/* --- ROI metas
+ * ------------------------------------------------------------------- */
 
 static int keep_faces(void *user, ep_packet *p) {
   const ep_detections *d = ep_packet_data(p);
@@ -197,8 +200,8 @@ static ep_detections *graph_faces(GstSample *s) {
   GstVideoInfo info;
   ck_assert(gst_video_info_from_caps(&info, gst_sample_get_caps(s)));
   GstVideoFrame vf;
-  ck_assert(gst_video_frame_map(&vf, &info, gst_sample_get_buffer(s),
-                                GST_MAP_READ));
+  ck_assert(
+      gst_video_frame_map(&vf, &info, gst_sample_get_buffer(s), GST_MAP_READ));
   int w = GST_VIDEO_INFO_WIDTH(&info), h = GST_VIDEO_INFO_HEIGHT(&info);
   ep_image_frame *f = ep_image_frame_new(EP_IMAGE_SRGB, w, h);
   for (int y = 0; y < h; y++)
@@ -214,10 +217,10 @@ static ep_detections *graph_faces(GstSample *s) {
   ck_assert_int_eq(ep_graph_observe(g, "face_detections", keep_faces, faces),
                    0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  ck_assert_int_eq(ep_graph_add_packet(
-                       g, "input_video",
-                       ep_packet_new(&ep_type_image_frame, f, 0), 0),
-                   0);
+  ck_assert_int_eq(
+      ep_graph_add_packet(g, "input_video",
+                          ep_packet_new(&ep_type_image_frame, f, 0), 0),
+      0);
   ep_graph_close_all_inputs(g);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ep_graph_destroy(g);
@@ -234,9 +237,9 @@ GST_START_TEST(roi_meta_has_the_face_box_of_the_graph) {
   gst_harness_set_src_caps_str(h, caps);
   push_frames(h, s, 1);
   GstBuffer *out = gst_harness_pull(h);
-  ck_assert_uint_eq(gst_buffer_get_n_meta(
-                        out, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE),
-                    1);
+  ck_assert_uint_eq(
+      gst_buffer_get_n_meta(out, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE),
+      1);
   GstVideoRegionOfInterestMeta *roi = first_roi(out);
   ck_assert_str_eq(g_quark_to_string(roi->roi_type), "face");
   const ep_detection *d = &want->v[0];
@@ -246,8 +249,8 @@ GST_START_TEST(roi_meta_has_the_face_box_of_the_graph) {
          roi->y, roi->w, roi->h, box[0], box[1], box[2], box[3]);
   ck_assert(fabs(roi->x - box[0]) <= 1.0 && fabs(roi->y - box[1]) <= 1.0);
   ck_assert(fabs(roi->w - box[2]) <= 2.0 && fabs(roi->h - box[3]) <= 2.0);
-  GstStructure *p = gst_video_region_of_interest_meta_get_param(roi,
-                                                                "detection");
+  GstStructure *p =
+      gst_video_region_of_interest_meta_get_param(roi, "detection");
   ck_assert(p != NULL);
   double conf = 0;
   ck_assert(gst_structure_get_double(p, "confidence", &conf));
@@ -264,7 +267,8 @@ GST_START_TEST(roi_meta_has_the_face_box_of_the_graph) {
 }
 GST_END_TEST;
 
-/* --- on-drop -------------------------------------------------------------------- */
+/* --- on-drop
+ * -------------------------------------------------------------------- */
 
 /* limiter_stuck lets exactly the first frame through. */
 static GstHarness *stuck_harness(const char *mode) {
@@ -343,7 +347,8 @@ GST_START_TEST(on_drop_with_the_face_graph) {
 }
 GST_END_TEST;
 
-/* --- EOS and flushing --------------------------------------------------------------- */
+/* --- EOS and flushing
+ * --------------------------------------------------------------- */
 
 GST_START_TEST(eos_waits_for_every_frame) {
   GstSample *s = gt_decode_png("astronaut.png", "RGB");
@@ -361,8 +366,8 @@ GST_END_TEST;
 /* A graph ended by EOS is replaced by a new one for the next frames. */
 GST_START_TEST(frames_after_eos_and_flush_run_in_a_new_graph) {
   GstBus *bus = NULL;
-  GstHarness *h = harness("graph=" STUCK_GRAPH
-                          " side=allow_finish=false on-drop=drop", &bus);
+  GstHarness *h = harness(
+      "graph=" STUCK_GRAPH " side=allow_finish=false on-drop=drop", &bus);
   ck_assert_int_eq(gt_count_graph_starts(bus), 1);
   gst_harness_set_src_caps_str(
       h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
@@ -410,9 +415,9 @@ GST_START_TEST(flush_drops_frames_in_flight_and_keeps_the_graph) {
    * FlowLimiter when the first new one comes. */
   int annotated = 0;
   for (int i = 0; i < 5; i++) {
-    ck_assert_int_eq(gst_harness_push(h, gt_frame(s, (GstClockTime)i * FRAME_NS,
-                                                  FRAME_NS)),
-                     GST_FLOW_OK);
+    ck_assert_int_eq(
+        gst_harness_push(h, gt_frame(s, (GstClockTime)i * FRAME_NS, FRAME_NS)),
+        GST_FLOW_OK);
     b = gst_harness_pull(h);
     ck_assert_uint_eq(GST_BUFFER_PTS(b), (GstClockTime)i * FRAME_NS);
     annotated += first_roi(b) != NULL;

@@ -1,10 +1,10 @@
 /* The edgepipe element in whole pipelines: a clip encoded end to end, a
  * flushing seek in the middle of a file, NULL<->PLAYING cycles, and the
  * errors of bad graphs. */
+#include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +12,8 @@
 
 #define FACE "edgepipe graph=graphs/face_detect.pbtxt"
 
-/* --- end to end ---------------------------------------------------------------------- */
+/* --- end to end
+ * ---------------------------------------------------------------------- */
 
 GST_START_TEST(encoded_clip_keeps_every_frame) {
   gt_to_source_root();
@@ -37,12 +38,15 @@ GST_START_TEST(encoded_clip_keeps_every_frame) {
 }
 GST_END_TEST;
 
-/* --- a flushing seek ------------------------------------------------------------------ */
+/* --- a flushing seek
+ * ------------------------------------------------------------------ */
 
+/* The appsink holds few buffers, so the file cannot reach EOS (which ends
+ * the graph) before the test seeks. */
 static GstElement *seek_pipeline(const char *clip, GstElement **sink) {
   gchar *line = g_strdup_printf(
       "filesrc location=%s ! decodebin ! videoconvert ! " FACE
-      " on-drop=passthrough ! appsink name=out sync=false",
+      " on-drop=passthrough ! appsink name=out sync=false max-buffers=2",
       clip);
   GstElement *p = gst_parse_launch(line, NULL);
   ck_assert(p != NULL);
@@ -92,7 +96,8 @@ GST_START_TEST(flushing_seek_in_the_middle_of_a_file) {
 }
 GST_END_TEST;
 
-/* --- state changes ---------------------------------------------------------------------- */
+/* --- state changes
+ * ---------------------------------------------------------------------- */
 
 GST_START_TEST(hundred_null_playing_cycles) {
   gt_to_source_root();
@@ -139,7 +144,9 @@ GST_START_TEST(ready_playing_cycles_keep_the_graph) {
 }
 GST_END_TEST;
 
-/* --- errors ------------------------------------------------------------------------------- */
+/* --- errors
+ * -------------------------------------------------------------------------------
+ */
 
 static void check_fails_to_pause(const char *props, const char *want1,
                                  const char *want2) {
@@ -171,9 +178,9 @@ GST_START_TEST(no_graph_property) {
 GST_END_TEST;
 
 GST_START_TEST(graph_that_fails_validation) {
-  check_fails_to_pause("graph=tests/gst/graphs/invalid.pbtxt",
-                       "invalid.pbtxt:6:15:",
-                       "unknown calculator 'PassThruCalculator'");
+  check_fails_to_pause(
+      "graph=tests/gst/graphs/invalid.pbtxt",
+      "invalid.pbtxt:6:15:", "unknown calculator 'PassThruCalculator'");
 }
 GST_END_TEST;
 
