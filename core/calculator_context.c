@@ -15,10 +15,16 @@
 #include "diag.h"
 #include "graph_internal.h"
 
+/* Tags are compared on every port lookup, so the common cases (the same
+ * string, the untagged "") skip strcmp. */
+static inline bool tag_eq(const char *a, const char *b) {
+  return a == b || (a[0] == b[0] && (a[0] == '\0' || strcmp(a, b) == 0));
+}
+
 int ep__ports_slot(const ep__ports *p, const char *tag, int index) {
   for (int i = 0; i < p->n_groups; i++) {
     const ep__port_group *gr = &p->groups[i];
-    if (gr->tag == tag || strcmp(gr->tag, tag) == 0)
+    if (tag_eq(gr->tag, tag))
       return index >= 0 && index < gr->count ? gr->first + index : -1;
   }
   return -1;
@@ -26,7 +32,7 @@ int ep__ports_slot(const ep__ports *p, const char *tag, int index) {
 
 int ep__ports_count(const ep__ports *p, const char *tag) {
   for (int i = 0; i < p->n_groups; i++)
-    if (strcmp(p->groups[i].tag, tag) == 0)
+    if (tag_eq(p->groups[i].tag, tag))
       return p->groups[i].count;
   return 0;
 }
@@ -75,7 +81,8 @@ char *ep__ctx_error_text(ep__node *n, int err) {
   return ep__strdup_printf("node '%s' (%s): %s", n->name, n->def->name, msg);
 }
 
-/* --- the hooks' API -------------------------------------------------------- */
+/* --- the hooks' API --------------------------------------------------------
+ */
 
 void *ep_ctx_state(ep_calc_ctx *ctx) { return ctx->node->state; }
 const char *ep_ctx_node_name(ep_calc_ctx *ctx) { return ctx->node->name; }
@@ -126,8 +133,8 @@ static ep__stream *out_stream(ep_calc_ctx *ctx, const char *tag, int index,
   *slot = tag ? ep__ports_slot(&ctx->node->out_ports, tag, index) : -1;
   ep__stream *s = *slot < 0 ? NULL : ctx->node->out[*slot];
   if (!s)
-    ep_ctx_fail(ctx, EP_EINVAL, "no output stream %s:%d",
-                tag ? tag : "(null)", index);
+    ep_ctx_fail(ctx, EP_EINVAL, "no output stream %s:%d", tag ? tag : "(null)",
+                index);
   return s;
 }
 

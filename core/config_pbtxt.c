@@ -10,7 +10,11 @@
  *   elem    := scalar | '{' message '}' | '<' message '>'
  *   scalar  := STRING { STRING } | ['-'] NUMBER | ['-'] IDENT
  * A list becomes one field per element, all with the list's name. `#` starts
- * a comment. Positions are 1-based; columns count bytes. */
+ * a comment. Words: true/True/false/False are BOOL, inf/infinity/nan (any
+ * case, optionally after '-') FLOAT, any other word IDENT (protobuf's t/f
+ * bool spellings stay IDENT for the reader to accept). Numbers: decimal, 0x
+ * hex, 0-led octal INT; a fraction, exponent or f suffix makes a FLOAT.
+ * Positions are 1-based; columns count bytes (a tab is one). */
 #include "config_tree.h"
 
 #include <ctype.h>
@@ -96,6 +100,8 @@ static int fail_oom(parser *p) {
 }
 
 static int buf_push(buf *b, const char *s, size_t n) {
+  if (n > SIZE_MAX / 2 - b->n) /* also tells gcc the sizes cannot wrap */
+    return -1;
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 32;
     while (cap < b->n + n + 1)

@@ -43,6 +43,31 @@ static void append(ep_diag *d, const char *s) {
   d->len += n;
 }
 
+/* Control characters (a newline inside a quoted value) would break the
+ * one-line-per-problem contract: show them as C escapes. */
+static void append_escaped(ep_diag *d, const char *s) {
+  char buf[256];
+  size_t k = 0;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (k + 5 >= sizeof buf) {
+      buf[k] = '\0';
+      append(d, buf);
+      k = 0;
+    }
+    if (c == '\n' || c == '\t' || c == '\r') {
+      buf[k++] = '\\';
+      buf[k++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+    } else if (c < 0x20 || c == 0x7f) {
+      k += (size_t)snprintf(buf + k, sizeof buf - k, "\\x%02x", c);
+    } else {
+      buf[k++] = (char)c;
+    }
+  }
+  buf[k] = '\0';
+  append(d, buf);
+}
+
 void ep__diag_add(ep_diag *d, const ep_loc *loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -56,7 +81,7 @@ void ep__diag_add(ep_diag *d, const ep_loc *loc, const char *fmt, ...) {
     snprintf(prefix, sizeof prefix, "%s: ", loc->file);
   d->count++;
   append(d, prefix);
-  append(d, msg ? msg : "(out of memory)");
+  append_escaped(d, msg ? msg : "(out of memory)");
   append(d, "\n");
   free(msg);
 }

@@ -13,7 +13,9 @@ typedef struct ep_diag {
   size_t len, cap;
 } ep_diag;
 
-/* Appends one line; loc may be NULL or have no file. */
+/* Appends one line; loc may be NULL or have no file. Control characters
+ * in the message (from quoted values) are written as C escapes, so a
+ * message is always one line. */
 void ep__diag_add(ep_diag *d, const ep_loc *loc, const char *fmt, ...)
     EP_PRINTF(3, 4);
 /* Hands the text over (caller frees; NULL if empty) and resets d. */

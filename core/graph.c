@@ -15,14 +15,15 @@
 
 #include "calculator_context.h"
 #include "diag.h"
-#include "graph_internal.h"
 #include "edgepipe/registry.h"
+#include "graph_internal.h"
 #include "options.h"
 
 #define DEFAULT_MAX_QUEUE 100
 #define MAX_BATCH 64
 
-/* --- building ---------------------------------------------------------------- */
+/* --- building ----------------------------------------------------------------
+ */
 
 static ep__stream *stream_find(const ep_graph *g, const char *name) {
   for (size_t i = 0; i < g->n_streams; i++)
@@ -60,8 +61,8 @@ static ep__stream *stream_add(ep_graph *g, const char *name, ep__node *prod,
 
 static ep__input *input_add(ep__stream *s, ep__node *n, int slot) {
   ep__input *in = calloc(1, sizeof *in);
-  if (!in || grow((void **)&s->consumers, s->n_consumers,
-                  sizeof *s->consumers)) {
+  if (!in ||
+      grow((void **)&s->consumers, s->n_consumers, sizeof *s->consumers)) {
     free(in);
     return NULL;
   }
@@ -325,16 +326,25 @@ int ep_graph_create_from_string(const char *text, size_t len,
   return rc < 0 ? rc : create(cfg, out, err);
 }
 
+/* The state, read under the lock: workers change it. */
+static int get_state(ep_graph *g) {
+  uv_mutex_lock(&g->lock);
+  int st = g->state;
+  uv_mutex_unlock(&g->lock);
+  return st;
+}
+
 int ep_graph_set_num_threads(ep_graph *g, int n) {
   if (!g || n < 1)
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  if (get_state(g) != EP__CREATED || g->start_claimed)
     return EP_ESTATE;
   g->threads_override = n;
   return 0;
 }
 
-/* --- observers and pollers ----------------------------------------------------- */
+/* --- observers and pollers
+ * ----------------------------------------------------- */
 
 static int observer_process(ep_calc_ctx *ctx) {
   ep__node *n = ctx->node;
@@ -356,16 +366,18 @@ int ep_graph_observe(ep_graph *g, const char *name, ep_observer_fn fn,
                      void *user) {
   if (!g || !name || !fn)
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  if (get_state(g) != EP__CREATED || g->start_claimed)
     return EP_ESTATE;
   ep__stream *s = stream_find(g, name);
   if (!s)
     return EP_ENOTFOUND;
   ep__node *n = calloc(1, sizeof *n);
-  if (!n || grow((void **)&g->nodes, g->n_nodes, sizeof *g->nodes)) {
+  ep__node **v = n ? realloc(g->nodes, (g->n_nodes + 1) * sizeof *v) : NULL;
+  if (!v) {
     free(n);
     return EP_ENOMEM;
   }
+  g->nodes = v;
   g->nodes[g->n_nodes++] = n;
   n->g = g;
   n->id = (int)g->n_nodes - 1;
@@ -390,7 +402,7 @@ int ep_graph_observe(ep_graph *g, const char *name, ep_observer_fn fn,
 int ep_graph_poller(ep_graph *g, const char *name, ep_poller **out) {
   if (!g || !name || !out)
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  if (get_state(g) != EP__CREATED || g->start_claimed)
     return EP_ESTATE;
   ep__stream *s = stream_find(g, name);
   if (!s)
@@ -418,7 +430,8 @@ int ep_poller_next(ep_poller *p, ep_packet **out, int64_t timeout_us) {
     return EP_EINVAL;
   *out = NULL;
   ep_graph *g = p->g;
-  uint64_t deadline = mono_ns() + (uint64_t)(timeout_us > 0 ? timeout_us : 0) * 1000u;
+  uint64_t deadline =
+      mono_ns() + (uint64_t)(timeout_us > 0 ? timeout_us : 0) * 1000u;
   int rc = 0;
   uv_mutex_lock(&g->lock);
   for (;;) {
@@ -451,7 +464,8 @@ int ep_poller_next(ep_poller *p, ep_packet **out, int64_t timeout_us) {
   return rc;
 }
 
-/* --- preparing to run ---------------------------------------------------------- */
+/* --- preparing to run
+ * ---------------------------------------------------------- */
 
 /* Distance to the farthest sink, following non-back-edge consumers. The
  * validated graph has no cycle without a back edge; `mark` guards anyway. */
@@ -520,8 +534,7 @@ static int prepare_node(ep_graph *g, ep__node *n, char *seen) {
   n->batch = 1;
   n->sets = calloc((size_t)(n_in ? n_in : 1) * MAX_BATCH, sizeof *n->sets);
   n->set_ts = calloc(MAX_BATCH, sizeof *n->set_ts);
-  n->times = calloc(MAX_BATCH, sizeof *n->times);
-  if (!n->sets || !n->set_ts || !n->times || ep__ctx_init(n) < 0)
+  if (!n->sets || !n->set_ts || ep__ctx_init(n) < 0)
     return EP_ENOMEM;
   for (int i = 0; i < n_in; i++) {
     ep__input *in = n->in[i];
@@ -562,7 +575,8 @@ static int prepare(ep_graph *g) {
   return rc;
 }
 
-/* --- side packets ---------------------------------------------------------------- */
+/* --- side packets
+ * ---------------------------------------------------------------- */
 
 static ep__side *side_find(ep_graph *g, const char *name) {
   for (size_t i = 0; i < g->n_side; i++)
@@ -627,8 +641,7 @@ static int check_side_type(ep_graph *g, const char *name, ep_packet *p) {
   const ep__node *user = NULL;
   const char *want = side_type(g, name, &user);
   const char *have = ep_packet_type(p)->name;
-  if (!want || strcmp(want, EP_TYPE_ANY_NAME) == 0 ||
-      strcmp(want, have) == 0 ||
+  if (!want || strcmp(want, EP_TYPE_ANY_NAME) == 0 || strcmp(want, have) == 0 ||
       (strcmp(want, "Path") == 0 && strcmp(have, "String") == 0))
     return 0;
   g->errmsg = ep__strdup_printf(
@@ -645,8 +658,8 @@ static int store_given(ep_graph *g, const ep_side_packet *side, size_t n) {
     if (rc == 0)
       rc = ep__graph_set_side(g, side[i].name, ep_packet_ref(side[i].packet));
     if (rc == EP_EEXIST)
-      g->errmsg = ep__strdup_printf("side packet '%s' is given twice",
-                                    side[i].name);
+      g->errmsg =
+          ep__strdup_printf("side packet '%s' is given twice", side[i].name);
     if (rc < 0)
       return rc;
   }
@@ -682,7 +695,8 @@ static int missing_side(ep_graph *g) {
   return EP_EINVAL;
 }
 
-/* --- starting ---------------------------------------------------------------------- */
+/* --- starting
+ * ---------------------------------------------------------------------- */
 
 static int open_node(ep_graph *g, ep__node *n) {
   ep__ctx_begin(n, EP__PHASE_OPEN, EP_TS_UNSTARTED, NULL);
@@ -737,7 +751,11 @@ static void close_opened(ep_graph *g) {
 int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
   if (!g || (n && !side))
     return EP_EINVAL;
-  if (g->state != EP__CREATED)
+  uv_mutex_lock(&g->lock);
+  bool mine = g->state == EP__CREATED && !g->start_claimed;
+  g->start_claimed = true;
+  uv_mutex_unlock(&g->lock);
+  if (!mine)
     return EP_ESTATE;
   int rc = prepare(g);
   if (rc == 0)
@@ -746,8 +764,10 @@ int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
     rc = open_all(g);
   if (rc < 0) {
     close_opened(g);
+    uv_mutex_lock(&g->lock);
     g->err = rc;
     g->state = EP__FINISHED;
+    uv_mutex_unlock(&g->lock);
     return rc;
   }
   uv_mutex_lock(&g->lock);
@@ -774,7 +794,8 @@ int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
   return rc;
 }
 
-/* --- feeding --------------------------------------------------------------------- */
+/* --- feeding
+ * --------------------------------------------------------------------- */
 
 static ep__stream *input_find(const ep_graph *g, const char *name) {
   for (size_t i = 0; i < g->n_inputs; i++)
@@ -788,11 +809,11 @@ static int wait_room(ep_graph *g, ep__stream *s, unsigned flags) {
   while (s->throttle > 0 && !g->stopping && g->state == EP__STARTED) {
     if (flags & EP_ADD_NONBLOCK)
       return EP_EAGAIN;
-    g->blocked_adders++;
+    s->blocked_adders++;
     ep__sched_flush(g); /* a deadlock is found here */
     if (s->throttle > 0 && !g->stopping)
       uv_cond_wait(&g->changed, &g->lock);
-    g->blocked_adders--;
+    s->blocked_adders--;
   }
   return g->stopping || g->state != EP__STARTED ? EP_ESTATE : 0;
 }
@@ -871,7 +892,8 @@ int ep_graph_close_all_inputs(ep_graph *g) {
   return 0;
 }
 
-/* --- ending ------------------------------------------------------------------------ */
+/* --- ending
+ * ------------------------------------------------------------------------ */
 
 int ep_graph_wait(ep_graph *g) {
   if (!g)
@@ -926,7 +948,8 @@ ep_packet *ep_graph_side_packet(ep_graph *g, const char *name) {
   return p;
 }
 
-/* --- introspection and stats --------------------------------------------------------- */
+/* --- introspection and stats
+ * --------------------------------------------------------- */
 
 size_t ep_graph_input_count(const ep_graph *g) {
   return g ? g->cfg->input_stream.n : 0;
@@ -986,7 +1009,8 @@ int ep_graph_stats(ep_graph *g, ep_node_stats **out, size_t *n) {
   return 0;
 }
 
-/* --- side packets from text ------------------------------------------------------------ */
+/* --- side packets from text
+ * ------------------------------------------------------------ */
 
 static int parse_value(const char *type, const char *v, ep_packet **out) {
   char *end = NULL;
@@ -1049,7 +1073,8 @@ int ep_graph_parse_side_packet(const ep_graph *g, const char *text,
   return 0;
 }
 
-/* --- destroying ---------------------------------------------------------------------- */
+/* --- destroying
+ * ---------------------------------------------------------------------- */
 
 static void ports_free(ep__ports *p) { free(p->groups); }
 
@@ -1075,18 +1100,17 @@ static void node_free(ep__node *n) {
   free(n->state);
   free(n->sets);
   free(n->set_ts);
-  free(n->times);
   free(n);
 }
 
 void ep_graph_destroy(ep_graph *g) {
   if (!g)
     return;
-  if (g->state == EP__STARTED) {
+  int st = g->sync_ready ? get_state(g) : EP__CREATED;
+  if (st != EP__CREATED) {
     ep_graph_cancel(g);
     ep_graph_wait(g);
   }
-  ep__sched_join(g);
   for (size_t i = 0; i < g->n_nodes; i++)
     node_free(g->nodes[i]);
   while (g->pollers) {

@@ -17,7 +17,7 @@
 
 #define MAX_INDEX 9999
 
-/* --- small helpers -------------------------------------------------------- */
+/* --- small helpers ------------------------------------------------------- */
 
 static const char *kind_name(ep_cfg_kind k) {
   switch (k) {
@@ -67,8 +67,8 @@ static int field_index(reader *r, const ep_cfg_node *f,
 static bool want_kind(reader *r, const ep_cfg_node *f, bool ok,
                       const char *what) {
   if (!ok)
-    ep__diag_add(r->d, &f->loc, "field '%s' in %s must be %s, not %s",
-                 f->name, r->where, what, kind_name(f->kind));
+    ep__diag_add(r->d, &f->loc, "field '%s' in %s must be %s, not %s", f->name,
+                 r->where, what, kind_name(f->kind));
   return ok;
 }
 
@@ -124,7 +124,7 @@ static bool once(reader *r, const ep_cfg_node *f, const ep_cfg_node **seen) {
   return true;
 }
 
-/* --- stream references ---------------------------------------------------- */
+/* --- stream references --------------------------------------------------- */
 
 static bool valid_tag(const char *s, size_t n) {
   if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
@@ -185,9 +185,9 @@ int ep__stream_ref_parse(const char *s, ep_loc loc, ep_stream_ref *r,
   if (c2) {
     index = parse_index(c1 + 1, (size_t)(c2 - c1 - 1));
     if (index < 0)
-      return ref_fail(err, ep__strdup_printf(
-                               "index '%.*s' must be a number from 0 to %d",
-                               (int)(c2 - c1 - 1), c1 + 1, MAX_INDEX));
+      return ref_fail(
+          err, ep__strdup_printf("index '%.*s' must be a number from 0 to %d",
+                                 (int)(c2 - c1 - 1), c1 + 1, MAX_INDEX));
   }
   if (!valid_name(name))
     return ref_fail(err, ep__strdup_printf("name '%s' must match "
@@ -225,7 +225,7 @@ static bool ref_list_push(ep_ref_list *l, ep_stream_ref r) {
   return true;
 }
 
-/* Appends the reference f names to l (field `what`), reporting a bad one. */
+/* Appends the reference f holds to l, reporting a bad one at its place. */
 static void read_ref(reader *r, const ep_cfg_node *f, ep_ref_list *l) {
   char *s = get_string(r, f);
   if (!s)
@@ -266,7 +266,7 @@ static void number_refs(reader *r, ep_ref_list *l, const char *what) {
   }
 }
 
-/* --- options wrappers ------------------------------------------------------ */
+/* --- options wrappers ---------------------------------------------------- */
 
 /* "[type.googleapis.com/mediapipe.X]" or "[mediapipe.X.ext]" -> "mediapipe.X"
  */
@@ -301,9 +301,8 @@ static const ep_cfg_node *unwrap_options(reader *r, const ep_cfg_node *f,
       continue;
     }
     if (ext) {
-      ep__diag_add(r->d, &c->name_loc,
-                   "%s in %s holds more than one extension", f->name,
-                   r->where);
+      ep__diag_add(r->d, &c->name_loc, "%s in %s holds more than one extension",
+                   f->name, r->where);
       return NULL;
     }
     ext = c;
@@ -322,13 +321,20 @@ static const ep_cfg_node *unwrap_options(reader *r, const ep_cfg_node *f,
   return ext;
 }
 
-/* --- nodes ----------------------------------------------------------------- */
+/* --- nodes --------------------------------------------------------------- */
 
-static const char *const node_fields[] = {
-    "name",          "calculator",           "input_stream",
-    "output_stream", "input_side_packet",    "output_side_packet",
-    "options",       "node_options",         "input_stream_handler",
-    "input_stream_info", "executor",         "max_in_flight"};
+static const char *const node_fields[] = {"name",
+                                          "calculator",
+                                          "input_stream",
+                                          "output_stream",
+                                          "input_side_packet",
+                                          "output_side_packet",
+                                          "options",
+                                          "node_options",
+                                          "input_stream_handler",
+                                          "input_stream_info",
+                                          "executor",
+                                          "max_in_flight"};
 enum {
   NF_NAME,
   NF_CALCULATOR,
@@ -355,8 +361,7 @@ static char *handler_name(const char *s) {
   return strdup(s);
 }
 
-static void read_handler(reader *r, const ep_cfg_node *f,
-                         ep_node_config *n) {
+static void read_handler(reader *r, const ep_cfg_node *f, ep_node_config *n) {
   const ep_cfg_node *v = f;
   if (f->kind == EP_CFG_MESSAGE) {
     reader sub = {r->d, "input_stream_handler"};
@@ -367,8 +372,8 @@ static void read_handler(reader *r, const ep_cfg_node *f,
           !want_kind(&sub, c, is_string(c), "a string"))
         return;
     if (!v) {
-      ep__diag_add(r->d, &f->loc,
-                   "input_stream_handler in %s names no handler", r->where);
+      ep__diag_add(r->d, &f->loc, "input_stream_handler in %s names no handler",
+                   r->where);
       return;
     }
   }
@@ -448,8 +453,7 @@ static void apply_back_edges(ep_node_config *n) {
 }
 
 static void read_node_options(reader *r, const ep_cfg_node *f,
-                              ep_node_config *n,
-                              const ep_cfg_node **seen) {
+                              ep_node_config *n, const ep_cfg_node **seen) {
   if (*seen) {
     ep__diag_add(r->d, &f->name_loc,
                  "node has both %s and %s (first at line %d); give one",
@@ -544,7 +548,7 @@ void ep__node_config_clear(ep_node_config *n) {
   free(n->executor);
 }
 
-/* --- executors -------------------------------------------------------------- */
+/* --- executors ----------------------------------------------------------- */
 
 static void read_executor_options(reader *r, const ep_cfg_node *f,
                                   ep_executor_config *e) {
@@ -582,13 +586,13 @@ static void read_executor(ep_diag *d, const ep_cfg_node *msg,
     e->name = strdup("");
 }
 
-/* --- the graph ---------------------------------------------------------------- */
+/* --- the graph ----------------------------------------------------------- */
 
 static const char *const graph_fields[] = {
-    "input_stream",      "output_stream",      "input_side_packet",
-    "output_side_packet", "node",              "nodes",
-    "num_threads",       "max_queue_size",     "report_deadlock",
-    "executor",          "type",               "profiler_config"};
+    "input_stream",       "output_stream",  "input_side_packet",
+    "output_side_packet", "node",           "nodes",
+    "num_threads",        "max_queue_size", "report_deadlock",
+    "executor",           "type",           "profiler_config"};
 enum {
   GF_INPUT_STREAM,
   GF_OUTPUT_STREAM,
@@ -622,8 +626,7 @@ static void add_node(reader *r, ep_graph_config *g, const ep_cfg_node *f) {
   read_node(r->d, f, &v[g->n_nodes++]);
 }
 
-static void add_executor(reader *r, ep_graph_config *g,
-                         const ep_cfg_node *f) {
+static void add_executor(reader *r, ep_graph_config *g, const ep_cfg_node *f) {
   if (!is_message(r, f))
     return;
   ep_executor_config *v = grow(g->executors, g->n_executors, sizeof *v);
@@ -699,8 +702,7 @@ static void read_graph(ep_diag *d, const ep_cfg_node *root,
   number_refs(&r, &g->output_side_packet, "output_side_packet");
 }
 
-int ep__graph_config_read(ep_cfg_doc *doc, ep_graph_config **out,
-                          ep_diag *d) {
+int ep__graph_config_read(ep_cfg_doc *doc, ep_graph_config **out, ep_diag *d) {
   *out = NULL;
   ep_graph_config *g = calloc(1, sizeof *g);
   ep_cfg_doc **docs = malloc(sizeof *docs);
@@ -747,7 +749,7 @@ void ep__graph_config_free(ep_graph_config *cfg) {
   free(cfg);
 }
 
-/* --- names ------------------------------------------------------------------- */
+/* --- names --------------------------------------------------------------- */
 
 static bool name_taken(const ep_graph_config *cfg, const char *name) {
   for (size_t i = 0; i < cfg->n_nodes; i++) {
@@ -815,10 +817,10 @@ char *ep__node_label(const ep_graph_config *cfg, size_t i) {
   return ep__strdup_printf("node #%zu (%s)", i, calc);
 }
 
-/* --- loading --------------------------------------------------------------- */
+/* --- loading ------------------------------------------------------------- */
 
-static int finish_load(ep_cfg_doc *doc, const char *path,
-                       ep_graph_config **out, char **err) {
+static int finish_load(ep_cfg_doc *doc, const char *path, ep_graph_config **out,
+                       char **err) {
   ep_diag d = {0};
   ep_graph_config *cfg = NULL;
   int rc = ep__graph_config_read(doc, &cfg, &d);
@@ -838,6 +840,23 @@ static int finish_load(ep_cfg_doc *doc, const char *path,
   return 0;
 }
 
+/* A parser's message becomes one line like every other problem: a line
+ * end added, and control characters (from a quoted bad token) escaped. */
+static int parse_failed(int rc, char **err) {
+  ep_diag d = {0};
+  if (*err) {
+    size_t n = strlen(*err);
+    if (n && (*err)[n - 1] == '\n')
+      (*err)[n - 1] = '\0';
+    ep__diag_add(&d, NULL, "%s", *err);
+    free(*err);
+  } else {
+    ep__diag_add(&d, NULL, "%s", ep_strerror(rc));
+  }
+  *err = ep__diag_take(&d);
+  return rc;
+}
+
 int ep__graph_config_load_file(const char *path, ep_graph_config **out,
                                char **err) {
   *out = NULL;
@@ -845,7 +864,7 @@ int ep__graph_config_load_file(const char *path, ep_graph_config **out,
   ep_cfg_doc *doc = NULL;
   int rc = ep__cfg_parse_file(path, &doc, err);
   if (rc < 0)
-    return rc;
+    return parse_failed(rc, err);
   return finish_load(doc, path, out, err);
 }
 
@@ -863,10 +882,10 @@ int ep__graph_config_load_string(const char *text, size_t len,
   else if (!format || strcmp(format, "pbtxt") == 0)
     rc = ep__cfg_parse_pbtxt(text, len, name, &doc, err);
   else {
-    *err = ep__strdup_printf("%s: unknown graph format '%s'", name, format);
+    *err = ep__strdup_printf("%s: unknown graph format '%s'\n", name, format);
     return EP_EINVAL;
   }
   if (rc < 0)
-    return rc;
+    return parse_failed(rc, err);
   return finish_load(doc, NULL, out, err);
 }

@@ -38,7 +38,7 @@ typedef struct ep_stream_info {
 } ep_stream_info;
 
 typedef struct ep_node_config {
-  char *name;       /* as written; NULL if absent */
+  char *name; /* as written; NULL if absent */
   /* name, or for an unnamed node the calculator's name, numbered
    * "<Calculator>_<n>" (n from 1) when several unnamed nodes share it.
    * Set by the load functions; unique in the graph. */
@@ -67,8 +67,8 @@ typedef struct ep_node_config {
 } ep_node_config;
 
 typedef struct ep_executor_config {
-  char *name; /* "" configures the default pool */
-  char *type; /* NULL or "ThreadPoolExecutor" (the only kind) */
+  char *name;      /* "" configures the default pool */
+  char *type;      /* NULL or "ThreadPoolExecutor" (the only kind) */
   int num_threads; /* 0: number of cores */
   ep_loc loc;
 } ep_executor_config;
@@ -85,9 +85,9 @@ typedef struct ep_graph_config {
   int max_queue_size; /* meaningful when has_max_queue_size; -1: unbounded */
   bool has_max_queue_size;
   bool report_deadlock;
-  bool has_profiler;  /* profiler_config present */
+  bool has_profiler; /* profiler_config present */
   const ep_cfg_node *profiler_config;
-  ep_cfg_doc **docs;  /* the parsed trees this config borrows from */
+  ep_cfg_doc **docs; /* the parsed trees this config borrows from */
   size_t n_docs;
 } ep_graph_config;
 
@@ -114,8 +114,7 @@ void ep__graph_config_free(ep_graph_config *cfg);
 /* Reads a parsed document into a config without expanding subgraphs;
  * takes doc over (transfer full, also on failure). Problems are added to d;
  * returns 0 or EP_EPARSE (then *out is NULL). */
-int ep__graph_config_read(ep_cfg_doc *doc, ep_graph_config **out,
-                          ep_diag *d);
+int ep__graph_config_read(ep_cfg_doc *doc, ep_graph_config **out, ep_diag *d);
 
 /* Frees what a node config owns (not the struct itself). */
 void ep__node_config_clear(ep_node_config *n);

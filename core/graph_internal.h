@@ -69,9 +69,9 @@ struct ep__node {
   bool immediate; /* Immediate input handler */
   bool is_source; /* no input streams */
   ep__ports in_ports, out_ports, side_in_ports, side_out_ports;
-  ep__input **in;       /* by slot; NULL for an unwired index */
-  ep__stream **out;     /* by slot; NULL for an unwired index */
-  ep_packet **side_in;  /* by slot (owned references, set at open) */
+  ep__input **in;      /* by slot; NULL for an unwired index */
+  ep__stream **out;    /* by slot; NULL for an unwired index */
+  ep_packet **side_in; /* by slot (owned references, set at open) */
   const char **side_in_names, **side_out_names; /* by slot */
   void *state;
   ep_calc_ctx ctx;
@@ -87,7 +87,6 @@ struct ep__node {
   /* The batch of input sets taken for one run. */
   ep_packet **sets;
   ep_timestamp *set_ts;
-  uint32_t *times; /* ns per process call of the batch */
   int batch_cap;
   int batch; /* sets to take next time, from the calls' recent cost */
 
@@ -143,9 +142,10 @@ struct ep_graph {
   int state;
   bool stopping; /* error or cancel: no more process calls */
   bool shutting_down;
-  int running;       /* nodes being run now */
-  int ready;         /* nodes in ready queues */
-  int blocked_adders;
+  bool joined;        /* a waiter has claimed the threads */
+  bool start_claimed; /* ep_graph_start was called */
+  int running;        /* nodes being run now */
+  int ready;          /* nodes in ready queues */
   int err;
   char *errmsg;
   int threads_override; /* 0: config or cores */
@@ -158,7 +158,8 @@ struct ep_graph {
   size_t n_side;
 };
 
-/* --- graph.c --------------------------------------------------------------- */
+/* --- graph.c ---------------------------------------------------------------
+ */
 
 /* Stores side packet `name` (p: transfer full); lock not held. EP_EEXIST if
  * it is set already. */
@@ -206,8 +207,7 @@ int ep__ih_fill(ep__node *n, ep_timestamp ts, ep_packet **set);
 int ep__ctx_init(ep__node *n);
 void ep__ctx_free(ep__node *n);
 /* Readies the context for a hook call at ts. */
-void ep__ctx_begin(ep__node *n, int phase, ep_timestamp ts,
-                   ep_packet **inputs);
+void ep__ctx_begin(ep__node *n, int phase, ep_timestamp ts, ep_packet **inputs);
 /* After a process call at ts of a Default handler node: bounds past ts
  * the outputs the call left alone. */
 void ep__ctx_auto_bounds(ep__node *n, ep_timestamp ts);

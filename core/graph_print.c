@@ -17,7 +17,7 @@
 #include "edgepipe/registry.h"
 #include "options.h"
 
-/* --- a growing string ----------------------------------------------------- */
+/* --- a growing string ---------------------------------------------------- */
 
 typedef struct sbuf {
   char *s;
@@ -85,7 +85,7 @@ static void indent(sbuf *b, int depth) {
     put(b, "  ");
 }
 
-/* --- values ---------------------------------------------------------------- */
+/* --- values -------------------------------------------------------------- */
 
 static void put_quoted(sbuf *b, const char *s, size_t n) {
   put(b, "\"");
@@ -177,7 +177,7 @@ static void put_generic(sbuf *b, const ep_cfg_node *f, int depth) {
   put(b, "\n");
 }
 
-/* --- options by schema -------------------------------------------------------- */
+/* --- options by schema --------------------------------------------------- */
 
 static void put_options_fields(sbuf *b, const ep_cfg_node *msg,
                                const ep_option_spec *schema, int depth);
@@ -242,7 +242,7 @@ static void put_node_options(sbuf *b, const ep_node_config *n) {
   put(b, "  }\n");
 }
 
-/* --- the graph ------------------------------------------------------------------- */
+/* --- the graph ----------------------------------------------------------- */
 
 static void put_ref(sbuf *b, int depth, const char *field,
                     const ep_stream_ref *r) {
@@ -348,7 +348,7 @@ char *ep__graph_config_to_pbtxt(const ep_graph_config *cfg) {
   return sbuf_take(&b);
 }
 
-/* --- DOT ---------------------------------------------------------------------------- */
+/* --- DOT ----------------------------------------------------------------- */
 
 static void put_dot_id(sbuf *b, const char *s) {
   put(b, "\"");

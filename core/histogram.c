@@ -20,11 +20,15 @@ static uint64_t bucket_top(int b) {
   return lo + (1ull << (e - 3)) - 1;
 }
 
-void ep__histogram_add(ep__histogram *h, uint64_t v) {
-  h->buckets[bucket_of(v)]++;
-  h->count++;
-  if (v > h->max)
+void ep__histogram_add_n(ep__histogram *h, uint64_t v, uint64_t n) {
+  h->buckets[bucket_of(v)] += n;
+  h->count += n;
+  if (n && v > h->max)
     h->max = v;
+}
+
+void ep__histogram_add(ep__histogram *h, uint64_t v) {
+  ep__histogram_add_n(h, v, 1);
 }
 
 uint64_t ep__histogram_quantile(const ep__histogram *h, double q) {

@@ -16,6 +16,8 @@ typedef struct ep__histogram {
 } ep__histogram;
 
 void ep__histogram_add(ep__histogram *h, uint64_t v);
+/* Adds v n times. */
+void ep__histogram_add_n(ep__histogram *h, uint64_t v, uint64_t n);
 /* The value at quantile q (0..1): the upper edge of its bucket, capped at
  * the largest value seen; 0 when empty. */
 uint64_t ep__histogram_quantile(const ep__histogram *h, double q);

@@ -43,7 +43,7 @@ static const ep_cfg_node *field_at(const ep_cfg_node *msg, const char *name,
   return NULL;
 }
 
-/* --- binding ------------------------------------------------------------ */
+/* --- binding ------------------------------------------------------------- */
 
 static ep_options *bind(const ep_cfg_node *msg, const ep_option_spec *schema,
                         int depth);
@@ -109,7 +109,7 @@ void ep__options_free(ep_options *o) {
   free(o);
 }
 
-/* --- getters ----------------------------------------------------------------- */
+/* --- getters ------------------------------------------------------------- */
 
 static const ep_option_spec *spec_of(const ep_options *o, const char *name) {
   return o ? ep__option_spec_find(o->schema, name) : NULL;
@@ -209,7 +209,7 @@ const ep_options *ep_options_message(const ep_options *o, const char *name,
   return c->v[i < c->n - 1 ? i : c->n - 1];
 }
 
-/* --- checking --------------------------------------------------------------- */
+/* --- checking ------------------------------------------------------------ */
 
 typedef struct checker {
   ep_diag *d;
@@ -292,8 +292,8 @@ static void check_range(checker *c, const ep_option_spec *s,
     return;
   char range[96];
   snprintf(range, sizeof range, "[%g, %g]", s->min, s->max);
-  problem(c, &f->loc, "option '%s%s' is %s, outside %s", path, s->name,
-          f->str, range);
+  problem(c, &f->loc, "option '%s%s' is %s, outside %s", path, s->name, f->str,
+          range);
 }
 
 static void check_enum(checker *c, const ep_option_spec *s,
@@ -342,8 +342,8 @@ static void check_unknown(checker *c, const ep_cfg_node *f,
     ep__suggest_add(&sg, schema[i].name);
   const char *hint = ep__suggest_best(&sg);
   if (hint)
-    problem(c, &f->name_loc, "unknown option '%s%s'; did you mean '%s'?",
-            path, f->name, hint);
+    problem(c, &f->name_loc, "unknown option '%s%s'; did you mean '%s'?", path,
+            f->name, hint);
   else if (!schema || !schema[0].name)
     problem(c, &f->name_loc, "unknown option '%s%s' (it takes no options)",
             path, f->name);

@@ -18,16 +18,17 @@ typedef struct ep__node ep__node;
 typedef struct ep__input ep__input;
 
 typedef struct ep__stream {
-  const char *name;    /* borrowed from the config */
-  ep__node *producer;  /* NULL: a graph input stream */
-  int slot;            /* index among the producer's outputs */
+  const char *name;   /* borrowed from the config */
+  ep__node *producer; /* NULL: a graph input stream */
+  int slot;           /* index among the producer's outputs */
   ep__input **consumers;
   size_t n_consumers;
   ep_timestamp prod_next; /* producer side: next timestamp allowed */
   ep_timestamp next;      /* shared (graph lock): the bound consumers see */
   uint64_t packets;       /* packets sent (graph lock) */
-  int throttle;    /* graph input streams: full queues downstream */
-  bool has_poller; /* a consumer is a poller: wake the pollers */
+  int throttle;           /* graph input streams: full queues downstream */
+  int blocked_adders;     /* ep_graph_add_packet calls waiting for room */
+  bool has_poller;        /* a consumer is a poller: wake the pollers */
 } ep__stream;
 
 struct ep__input {

@@ -15,10 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "edgepipe/registry.h"
 
 #define MAX_DEPTH 32
+/* Subgraphs that each use the next several times grow exponentially; a
+ * load may create at most this many nodes (real graphs have dozens). */
+#define MAX_NODES 10000
 
 typedef struct entry {
   char *type;
@@ -68,15 +72,15 @@ static int parse(const char *text, size_t len, bool yaml, const char *file,
 /* The `type:` of a parsed graph, or NULL. */
 static const char *doc_type(const ep_cfg_doc *doc) {
   const ep_cfg_node *t = doc->root ? ep__cfg_find(doc->root, "type") : NULL;
-  if (!t || (t->kind != EP_CFG_STRING && t->kind != EP_CFG_IDENT) ||
-      !*t->str || strlen(t->str) != t->len)
+  if (!t || (t->kind != EP_CFG_STRING && t->kind != EP_CFG_IDENT) || !*t->str ||
+      strlen(t->str) != t->len)
     return NULL;
   return t->str;
 }
 
 /* Parses text to learn its type and builds an entry owning copies. */
-static int make_entry(const char *text, size_t len, bool yaml,
-                      const char *file, entry *e, char **err) {
+static int make_entry(const char *text, size_t len, bool yaml, const char *file,
+                      entry *e, char **err) {
   ep_cfg_doc *doc = NULL;
   char *why = NULL; /* the parsers want somewhere to put it */
   int rc = parse(text, len, yaml, file, &doc, &why);
@@ -91,8 +95,8 @@ static int make_entry(const char *text, size_t len, bool yaml,
   if (!type) {
     ep_cfg_doc_free(doc);
     if (err)
-      *err = ep__strdup_printf("%s: not a subgraph (it has no type: field)",
-                               file);
+      *err =
+          ep__strdup_printf("%s: not a subgraph (it has no type: field)", file);
     return EP_EINVAL;
   }
   e->type = strdup(type);
@@ -210,7 +214,7 @@ void ep__subgraph_clear(void) {
   pthread_mutex_unlock(&reg_lock);
 }
 
-/* --- finding subgraph files ------------------------------------------------ */
+/* --- finding subgraph files ---------------------------------------------- */
 
 static bool is_graph_file(const char *name) {
   const char *dot = strrchr(name, '.');
@@ -225,7 +229,18 @@ static bool is_dir(const char *path) {
 /* Adds every subgraph file of dir to s. Files that do not parse or have no
  * type are skipped: graphs/ also holds ordinary graphs, and a broken one
  * must not stop an unrelated graph from loading. */
+/* path shortened to be relative to the working folder when it lies
+ * inside it: messages then read "graphs/subgraphs/x.pbtxt:3:4". */
+static const char *display_path(const char *path, const char *cwd) {
+  size_t n = cwd ? strlen(cwd) : 0;
+  if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
+    return path + n + 1;
+  return path;
+}
+
 static void scan_dir(set *s, const char *dir) {
+  char cwd[PATH_MAX];
+  bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
   struct dirent **names = NULL;
   int n = scandir(dir, &names, NULL, alphasort);
   for (int i = 0; i < n; i++) {
@@ -237,7 +252,8 @@ static void scan_dir(set *s, const char *dir) {
     entry e = {0};
     char *err = NULL;
     if (text &&
-        make_entry(text, len, is_yaml_name(path), path, &e, &err) == 0) {
+        make_entry(text, len, is_yaml_name(path),
+                   display_path(path, have_cwd ? cwd : NULL), &e, &err) == 0) {
       if (set_find(s, e.type) || !set_add(s, e))
         entry_free(&e);
     }
@@ -257,7 +273,8 @@ static void scan_with_subgraphs(set *s, const char *dir) {
   free(sub);
 }
 
-/* The first graphs/ folder from the graph file's folder upward. */
+/* The graph file's folder, then the first graphs/ folder from there
+ * upward. */
 static void scan_upward(set *s, const char *graph_path) {
   char *copy = strdup(graph_path);
   if (!copy)
@@ -270,15 +287,20 @@ static void scan_upward(set *s, const char *graph_path) {
     *slash = '\0';
     folder = copy;
   }
-  char dir[PATH_MAX];
+  char dir[PATH_MAX], own[PATH_MAX];
   bool ok = realpath(folder, dir) != NULL;
   free(copy);
   if (!ok)
     return;
+  /* The graph's own folder first: a graph and its subgraphs may sit
+   * together anywhere. */
+  scan_with_subgraphs(s, dir);
+  memcpy(own, dir, sizeof own);
   for (;;) {
     char *g = ep__strdup_printf("%s/graphs", strcmp(dir, "/") ? dir : "");
     bool found = g && is_dir(g);
-    if (found)
+    char real[PATH_MAX];
+    if (found && !(realpath(g, real) && strcmp(real, own) == 0))
       scan_with_subgraphs(s, g);
     free(g);
     char *up = strrchr(dir, '/');
@@ -302,18 +324,18 @@ static void scan_env(set *s) {
   free(copy);
 }
 
-/* --- expansion --------------------------------------------------------------- */
+/* --- expansion ----------------------------------------------------------- */
 
 typedef struct expander {
   ep_diag *d;
   const char *graph_path;
   set found; /* discovered files, scanned on first need */
   bool scanned;
+  size_t made; /* nodes taken from subgraphs so far */
 } expander;
 
 /* Parses the subgraph named type into *doc; false if there is none. */
-static bool find_doc(expander *x, const char *type, ep_cfg_doc **doc,
-                     int *rc) {
+static bool find_doc(expander *x, const char *type, ep_cfg_doc **doc, int *rc) {
   char *err = NULL;
   *rc = 0;
   pthread_mutex_lock(&reg_lock);
@@ -408,8 +430,8 @@ typedef struct port_ctx {
 
 /* Matches the node's references to the subgraph's declared ports. */
 static bool map_ports(port_ctx *p, const ep_ref_list *declared,
-                      const ep_ref_list *given, bool required,
-                      const char *what, port_map *m) {
+                      const ep_ref_list *given, bool required, const char *what,
+                      port_map *m) {
   bool ok = true;
   for (size_t i = 0; i < declared->n; i++) {
     const ep_stream_ref *dr = &declared->v[i];
@@ -448,8 +470,7 @@ static bool rename_ref(ep_stream_ref *r, const port_map *m,
   return true;
 }
 
-static bool rename_list(ep_ref_list *l, const port_map *m,
-                        const char *prefix) {
+static bool rename_list(ep_ref_list *l, const port_map *m, const char *prefix) {
   for (size_t i = 0; i < l->n; i++)
     if (!rename_ref(&l->v[i], m, prefix))
       return false;
@@ -469,8 +490,8 @@ static bool carry_back_edges(ep_node_config *n, const port_map *m) {
     if (!v)
       return false;
     n->stream_info = v;
-    v[n->n_stream_info] = (ep_stream_info){strdup(r->tag), r->index, true,
-                                           r->loc};
+    v[n->n_stream_info] =
+        (ep_stream_info){strdup(r->tag), r->index, true, r->loc};
     if (!v[n->n_stream_info++].tag)
       return false;
   }
@@ -540,16 +561,15 @@ static bool inline_subgraph(expander *x, ep_graph_config *cfg, size_t i,
   port_ctx p = {x, label ? label : "node", node, node->calculator};
   port_map streams = {0}, sides = {0};
   bool ok = label && prefix;
-  ok = ok && map_ports(&p, &sub->input_stream, &node->input_stream, true,
-                       "input_stream", &streams);
-  ok = ok && map_ports(&p, &sub->output_stream, &node->output_stream, false,
-                       "output_stream", &streams);
-  ok = ok && map_ports(&p, &sub->input_side_packet,
-                       &node->input_side_packet, true, "input_side_packet",
-                       &sides);
-  ok = ok && map_ports(&p, &sub->output_side_packet,
-                       &node->output_side_packet, false,
-                       "output_side_packet", &sides);
+  /* All four, so that every port problem is reported at once. */
+  ok &= map_ports(&p, &sub->input_stream, &node->input_stream, true,
+                  "input_stream", &streams);
+  ok &= map_ports(&p, &sub->output_stream, &node->output_stream, false,
+                  "output_stream", &streams);
+  ok &= map_ports(&p, &sub->input_side_packet, &node->input_side_packet, true,
+                  "input_side_packet", &sides);
+  ok &= map_ports(&p, &sub->output_side_packet, &node->output_side_packet,
+                  false, "output_side_packet", &sides);
   for (size_t j = 0; ok && j < sub->n_nodes; j++)
     ok = rename_node(&sub->nodes[j], j, prefix, &streams, &sides);
   free(streams.v);
@@ -570,8 +590,8 @@ static bool in_chain(const char **chain, size_t depth, const char *type) {
   return false;
 }
 
-static void report_recursion(expander *x, const ep_graph_config *cfg,
-                             size_t i, const char **chain, size_t depth) {
+static void report_recursion(expander *x, const ep_graph_config *cfg, size_t i,
+                             const char **chain, size_t depth) {
   size_t len = 1;
   for (size_t k = 0; k < depth; k++)
     len += (chain[k] ? strlen(chain[k]) : 0) + 4;
@@ -585,14 +605,34 @@ static void report_recursion(expander *x, const ep_graph_config *cfg,
       strcat(strcat(s, chain[k]), " -> ");
   strcat(s, calc);
   char *label = ep__node_label(cfg, i);
-  ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
-               "%s: subgraph recursion: %s", label ? label : "node", s);
+  if (in_chain(chain, depth, calc))
+    ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
+                 "%s: subgraph recursion: %s", label ? label : "node", s);
+  else
+    ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
+                 "%s: subgraphs nest deeper than %d: %s",
+                 label ? label : "node", MAX_DEPTH, s);
   free(label);
   free(s);
 }
 
 static int expand(expander *x, ep_graph_config *cfg, const char **chain,
                   size_t depth);
+
+/* Counts the nodes node i is about to become; reports the first load that
+ * goes past MAX_NODES. */
+static bool over_budget(expander *x, const ep_graph_config *cfg, size_t i,
+                        size_t count) {
+  x->made += count;
+  if (x->made <= MAX_NODES)
+    return false;
+  char *label = ep__node_label(cfg, i);
+  ep__diag_add(x->d, &cfg->nodes[i].calculator_loc,
+               "%s: expanding subgraph '%s' takes the graph past %d nodes",
+               label ? label : "node", cfg->nodes[i].calculator, MAX_NODES);
+  free(label);
+  return true;
+}
 
 /* Expands node i, which names a subgraph; returns how many nodes now stand
  * in its place (1 when it was left alone). */
@@ -601,6 +641,10 @@ static size_t expand_node(expander *x, ep_graph_config *cfg, size_t i,
   ep_node_config *n = &cfg->nodes[i];
   ep_cfg_doc *doc = NULL;
   int prc;
+  if (x->made > MAX_NODES) {
+    *rc = EP_EPARSE; /* reported once, where the budget ran out */
+    return 1;
+  }
   if (!n->calculator || ep_calculator_find(n->calculator) ||
       !find_doc(x, n->calculator, &doc, &prc))
     return 1;
@@ -627,7 +671,12 @@ static size_t expand_node(expander *x, ep_graph_config *cfg, size_t i,
     *rc = EP_EPARSE;
     return 1;
   }
-  if (!inline_subgraph(x, cfg, i, sub)) {
+  if (over_budget(x, cfg, i, count)) {
+    ep__graph_config_free(sub);
+    *rc = EP_EPARSE;
+    return 1;
+  }
+  if (!inline_subgraph(x, cfg, i, sub)) { /* sub is consumed either way */
     *rc = EP_EPARSE;
     return 1;
   }

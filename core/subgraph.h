@@ -13,8 +13,9 @@
  * directly or not, is an error naming the chain.
  *
  * Subgraphs come from, in order: those registered here (process-wide),
- * then every .pbtxt/.yaml/.yml file with a `type:` in the first graphs/
- * folder (and its subgraphs/) found from the loaded file's folder upward,
+ * then every .pbtxt/.yaml/.yml file with a `type:` in the loaded file's
+ * own folder and in the first graphs/ folder found from there upward
+ * (each with its subgraphs/ folder),
  * then the folders listed in EDGEPIPE_GRAPH_PATH (':'-separated, each with
  * its subgraphs/). The first definition of a name wins. */
 #ifndef EDGEPIPE_SUBGRAPH_H

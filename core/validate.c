@@ -19,9 +19,8 @@
 #define GRAPH ((size_t)-1) /* "node" index of the graph's own inputs */
 
 enum { IN, OUT, IN_SIDE, OUT_SIDE };
-static const char *const list_names[] = {"input_stream", "output_stream",
-                                         "input_side_packet",
-                                         "output_side_packet"};
+static const char *const list_names[] = {
+    "input_stream", "output_stream", "input_side_packet", "output_side_packet"};
 
 typedef struct producer {
   const char *name;
@@ -90,7 +89,7 @@ static const char *type_or_any(const char *t) {
   return t ? t : EP_TYPE_ANY_NAME;
 }
 
-/* --- calculators and names --------------------------------------------- */
+/* --- calculators and names ----------------------------------------------- */
 
 static void suggest_calc(const ep_calculator_def *def, void *user) {
   ep__suggest_add(user, def->name);
@@ -131,10 +130,10 @@ static void check_names(vctx *v) {
   }
 }
 
-/* --- ports against the contract --------------------------------------------- */
+/* --- ports against the contract ------------------------------------------ */
 
-static void undeclared_tag(vctx *v, size_t i, int which,
-                           const ep_stream_ref *r, const ep_port_spec *l) {
+static void undeclared_tag(vctx *v, size_t i, int which, const ep_stream_ref *r,
+                           const ep_port_spec *l) {
   const char *calc = v->cfg->nodes[i].calculator;
   if (!*r->tag) {
     ep__diag_add(&v->d, &r->loc,
@@ -170,8 +169,8 @@ static bool has_index(const ep_ref_list *l, const char *tag, int index) {
 }
 
 /* Indexes 0..n-1 present, and min <= n <= max, for one declared tag. */
-static void check_tag_count(vctx *v, size_t i, int which,
-                            const ep_port_spec *s, const char *want) {
+static void check_tag_count(vctx *v, size_t i, int which, const ep_port_spec *s,
+                            const char *want) {
   const ep_node_config *n = &v->cfg->nodes[i];
   const ep_ref_list *l = node_list(n, which);
   int count = 0, top = -1;
@@ -189,8 +188,8 @@ static void check_tag_count(vctx *v, size_t i, int which,
   char tag[80];
   tag_desc(tag, sizeof tag, want);
   if (count == 0 && s->min_count > 0) {
-    ep__diag_add(&v->d, &n->loc, "%s: required %s %s is missing",
-                 v->labels[i], tag, list_names[which]);
+    ep__diag_add(&v->d, &n->loc, "%s: required %s %s is missing", v->labels[i],
+                 tag, list_names[which]);
     return;
   }
   if (count < s->min_count)
@@ -205,9 +204,8 @@ static void check_tag_count(vctx *v, size_t i, int which,
     int gap = 0;
     while (gap < top && has_index(l, want, gap))
       gap++;
-    ep__diag_add(&v->d, &top_ref->loc,
-                 "%s: %s %s has index %d but no index %d", v->labels[i], tag,
-                 list_names[which], top, gap);
+    ep__diag_add(&v->d, &top_ref->loc, "%s: %s %s has index %d but no index %d",
+                 v->labels[i], tag, list_names[which], top, gap);
   }
 }
 
@@ -242,7 +240,7 @@ static void check_ports(vctx *v, size_t i) {
   }
 }
 
-/* --- producers and consumers ------------------------------------------------- */
+/* --- producers and consumers --------------------------------------------- */
 
 static const producer *find_producer(const ptable *t, const char *name) {
   for (size_t i = 0; i < t->n; i++)
@@ -269,14 +267,12 @@ static void add_producer(vctx *v, ptable *t, producer p, bool side) {
     const ep_stream_ref *r = producer_ref(v, &p, side);
     char *second =
         p.node == GRAPH ? ep__strdup_printf("graph %s", graph_list) : NULL;
-    const char *first_label =
-        old->node == GRAPH ? NULL : v->labels[old->node];
-    ep__diag_add(&v->d, &r->loc,
-                 "%s: %s '%s' is also produced by %s%s (line %d)",
-                 second ? second : v->labels[p.node], what, p.name,
-                 first_label ? first_label : "graph ",
-                 first_label ? "" : graph_list,
-                 producer_ref(v, old, side)->loc.line);
+    const char *first_label = old->node == GRAPH ? NULL : v->labels[old->node];
+    ep__diag_add(
+        &v->d, &r->loc, "%s: %s '%s' is also produced by %s%s (line %d)",
+        second ? second : v->labels[p.node], what, p.name,
+        first_label ? first_label : "graph ", first_label ? "" : graph_list,
+        producer_ref(v, old, side)->loc.line);
     free(second);
     return;
   }
@@ -291,8 +287,8 @@ static void add_producer(vctx *v, ptable *t, producer p, bool side) {
 
 static void build_producers(vctx *v, bool side) {
   ptable *t = side ? &v->sides : &v->streams;
-  const ep_ref_list *g = side ? &v->cfg->input_side_packet
-                              : &v->cfg->input_stream;
+  const ep_ref_list *g =
+      side ? &v->cfg->input_side_packet : &v->cfg->input_stream;
   for (size_t k = 0; k < g->n; k++)
     add_producer(v, t, (producer){g->v[k].name, GRAPH, k}, side);
   for (size_t i = 0; i < v->cfg->n_nodes; i++) {
@@ -326,8 +322,7 @@ static void check_consumers(vctx *v) {
     const ep_stream_ref *r = &v->cfg->output_stream.v[k];
     if (!find_producer(&v->streams, r->name))
       ep__diag_add(&v->d, &r->loc,
-                   "graph output_stream '%s' is produced by no node",
-                   r->name);
+                   "graph output_stream '%s' is produced by no node", r->name);
   }
   for (size_t k = 0; k < v->cfg->output_side_packet.n; k++) {
     const ep_stream_ref *r = &v->cfg->output_side_packet.v[k];
@@ -338,7 +333,7 @@ static void check_consumers(vctx *v) {
   }
 }
 
-/* --- types -------------------------------------------------------------------- */
+/* --- types --------------------------------------------------------------- */
 
 /* The output's type when it is fixed by the contract; NULL while a
  * same_as output waits for its input's producer. */
@@ -405,8 +400,8 @@ static bool resolve_types(vctx *v) {
 }
 
 static bool types_match(const char *a, const char *b) {
-  return strcmp(a, EP_TYPE_ANY_NAME) == 0 ||
-         strcmp(b, EP_TYPE_ANY_NAME) == 0 || strcmp(a, b) == 0;
+  return strcmp(a, EP_TYPE_ANY_NAME) == 0 || strcmp(b, EP_TYPE_ANY_NAME) == 0 ||
+         strcmp(a, b) == 0;
 }
 
 static char *producer_desc(const vctx *v, const producer *p, bool side) {
@@ -419,7 +414,8 @@ static char *producer_desc(const vctx *v, const producer *p, bool side) {
 static void check_input_types(vctx *v, size_t i, bool side) {
   const ep_node_config *n = &v->cfg->nodes[i];
   const ep_ref_list *l = side ? &n->input_side_packet : &n->input_stream;
-  const ep_port_spec *specs = side ? v->defs[i]->input_side : v->defs[i]->inputs;
+  const ep_port_spec *specs =
+      side ? v->defs[i]->input_side : v->defs[i]->inputs;
   for (size_t k = 0; k < l->n; k++) {
     const ep_stream_ref *r = &l->v[k];
     const ep_port_spec *s = spec_find(specs, r->tag);
@@ -447,7 +443,7 @@ static void check_input_types(vctx *v, size_t i, bool side) {
   }
 }
 
-/* --- back edges and cycles ------------------------------------------------------ */
+/* --- back edges and cycles ----------------------------------------------- */
 
 static void check_stream_info(vctx *v, size_t i) {
   const ep_node_config *n = &v->cfg->nodes[i];
@@ -480,9 +476,8 @@ static bool build_preds(vctx *v) {
   for (size_t i = 0; i < n; i++) {
     const ep_ref_list *l = &v->cfg->nodes[i].input_stream;
     for (size_t k = 0; k < l->n; k++) {
-      const producer *p = l->v[k].back_edge
-                              ? NULL
-                              : find_producer(&v->streams, l->v[k].name);
+      const producer *p =
+          l->v[k].back_edge ? NULL : find_producer(&v->streams, l->v[k].name);
       v->preds[v->pred_base[i] + k] = p ? p->node : GRAPH;
     }
   }
@@ -583,7 +578,7 @@ static void check_cycles(vctx *v) {
   free(gone);
 }
 
-/* --- executors, handlers, options ------------------------------------------------- */
+/* --- executors, handlers, options ---------------------------------------- */
 
 static void check_executors(vctx *v) {
   const ep_graph_config *g = v->cfg;
@@ -606,8 +601,8 @@ static void check_executors(vctx *v) {
 
 static void check_node_executor(vctx *v, size_t i) {
   const ep_node_config *n = &v->cfg->nodes[i];
-  if (!n->executor)
-    return;
+  if (!n->executor || !*n->executor)
+    return; /* the default pool */
   ep_suggest s;
   ep__suggest_init(&s, n->executor);
   for (size_t k = 0; k < v->cfg->n_executors; k++) {
@@ -633,7 +628,7 @@ static void check_handler(vctx *v, size_t i) {
                v->labels[i], h);
 }
 
-/* --- driver -------------------------------------------------------------------- */
+/* --- driver -------------------------------------------------------------- */
 
 static void check_nodes(vctx *v) {
   for (size_t i = 0; i < v->cfg->n_nodes; i++) {

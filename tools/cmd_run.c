@@ -31,7 +31,8 @@ typedef struct run_state {
   int64_t *last_counts; /* per graph output stream */
 } run_state;
 
-/* --- --print: packets as JSON lines ----------------------------------------- */
+/* --- --print: packets as JSON lines -----------------------------------------
+ */
 
 typedef struct printer {
   const char *stream;
@@ -53,7 +54,8 @@ static int print_packet(void *user, ep_packet *p) {
   return 0;
 }
 
-/* --- the event loop ----------------------------------------------------------- */
+/* --- the event loop
+ * ----------------------------------------------------------- */
 
 static void on_signal(uv_signal_t *h, int signum) {
   run_state *st = h->data;
@@ -128,20 +130,21 @@ static int loop_run(run_state *st) {
   return 0;
 }
 
-/* --- setup and the end -------------------------------------------------------- */
+/* --- setup and the end
+ * -------------------------------------------------------- */
 
 static void print_stats(ep_graph *g) {
   ep_node_stats *s = NULL;
   size_t n = 0;
   if (ep_graph_stats(g, &s, &n) < 0)
     return;
-  fprintf(stderr, "%-24s %-28s %10s %10s %10s %8s %10s %10s %10s %6s\n",
-          "node", "calculator", "calls", "in", "out", "drops", "p50 us",
-          "p99 us", "max us", "maxq");
+  fprintf(stderr, "%-24s %-28s %10s %10s %10s %8s %10s %10s %10s %6s\n", "node",
+          "calculator", "calls", "in", "out", "drops", "p50 us", "p99 us",
+          "max us", "maxq");
   for (size_t i = 0; i < n; i++)
     fprintf(stderr,
-            "%-24s %-28s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-            " %8" PRIu64 " %10.1f %10.1f %10.1f %6" PRIu64 "\n",
+            "%-24s %-28s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+            " %10.1f %10.1f %10.1f %6" PRIu64 "\n",
             s[i].name, s[i].calculator, s[i].process_calls, s[i].packets_in,
             s[i].packets_out, s[i].drops, (double)s[i].time_p50_ns / 1e3,
             (double)s[i].time_p99_ns / 1e3, (double)s[i].time_max_ns / 1e3,
@@ -155,8 +158,7 @@ static int make_sides(const struct pipe_run_args *a, ep_graph *g,
   for (size_t i = 0; i < a->n_sides; i++) {
     char text[1024], *name = NULL, *err = NULL;
     snprintf(text, sizeof text, "%s=%s", a->sides[i].name, a->sides[i].value);
-    if (ep_graph_parse_side_packet(g, text, &name, &side[i].packet, &err) <
-        0) {
+    if (ep_graph_parse_side_packet(g, text, &name, &side[i].packet, &err) < 0) {
       fprintf(stderr, "pipe-run: --side %s: %s\n", text, err ? err : "bad");
       free(err);
       return PIPE_RUN_USAGE;

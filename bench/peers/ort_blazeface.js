@@ -1,7 +1,8 @@
 // ORT peer for bench_inference.sh: times single inferences of the BlazeFace
 // front 128x128 ONNX model on ONNX Runtime's CPU provider.
 // Usage: node ort_blazeface.js MODEL.onnx THREADS WARMUP ITERS
-// Prints one JSON line: {"threads":N,"median_ms":x,"min_ms":y,"iters":k}.
+// Prints one JSON line: {"threads":N,"median_ms":x,"min_ms":y,"cpu_ms":c,
+// "iters":k} (cpu_ms: median process CPU time per run).
 'use strict';
 const ort = require('onnxruntime-node');
 
@@ -30,17 +31,32 @@ async function main() {
   for (let i = 0; i < n; i++) data[i] = ((i % 255) / 127.0) - 1.0;
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
 
-  for (let i = 0; i < warmup; i++) await session.run(feeds);
+  // Runs are 1 ms apart, as in bench_inference.c.
+  const gap = () => new Promise((resolve) => setTimeout(resolve, 1));
+  for (let i = 0; i < warmup; i++) {
+    await session.run(feeds);
+    await gap();
+  }
   const times = [];
+  const cpu = [];
   for (let i = 0; i < iters; i++) {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     await session.run(feeds);
+    const c = process.cpuUsage(c0);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cpu.push((c.user + c.system) / 1e3);
+    await gap();
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  console.log(JSON.stringify({ threads, median_ms: median, min_ms: times[0], iters }));
+  const median = (v) => {
+    v.sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  };
+  const med = median(times);
+  console.log(JSON.stringify({
+    threads, median_ms: med, min_ms: times[0], cpu_ms: median(cpu), iters,
+  }));
 }
 
 main().catch((e) => { console.error('ort_blazeface: ' + e.message); process.exit(1); });

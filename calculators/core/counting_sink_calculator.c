@@ -13,7 +13,10 @@ static const ep_port_spec inputs[] = {
 
 static const ep_option_spec options[] = {
     /* -1: any number. */
-    {.name = "expect", .kind = EP_OPT_INT, .defval = "-1", .min = -1,
+    {.name = "expect",
+     .kind = EP_OPT_INT,
+     .defval = "-1",
+     .min = -1,
      .max = 1e15},
     {.name = NULL},
 };

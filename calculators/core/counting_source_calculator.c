@@ -9,13 +9,14 @@ static const ep_port_spec outputs[] = {
 };
 
 static const ep_option_spec options[] = {
-    {.name = "count", .kind = EP_OPT_INT, .defval = "10", .min = 0,
+    {.name = "count",
+     .kind = EP_OPT_INT,
+     .defval = "10",
+     .min = 0,
      .max = 1e15},
-    {.name = "start", .kind = EP_OPT_INT, .defval = "0", .min = 0,
-     .max = 1e15},
+    {.name = "start", .kind = EP_OPT_INT, .defval = "0", .min = 0, .max = 1e15},
     /* µs between consecutive timestamps. */
-    {.name = "step", .kind = EP_OPT_INT, .defval = "1", .min = 1,
-     .max = 1e12},
+    {.name = "step", .kind = EP_OPT_INT, .defval = "1", .min = 1, .max = 1e12},
     {.name = NULL},
 };
 

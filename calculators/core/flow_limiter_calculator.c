@@ -17,26 +17,34 @@
 
 static const ep_port_spec inputs[] = {
     {.tag = "", .type = "Any", .min_count = 1, .max_count = 1},
-    {.tag = "FINISHED", .type = "Any", .min_count = 0, .max_count = 1},
+    {.tag = "FINISHED", .type = "Any", .min_count = 1, .max_count = 1},
     {.tag = NULL},
 };
 
 static const ep_port_spec outputs[] = {
-    {.tag = "", .type = "Any", .min_count = 1, .max_count = 1,
-     .same_as = ""},
+    {.tag = "", .type = "Any", .min_count = 1, .max_count = 1, .same_as = ""},
     {.tag = "ALLOW", .type = "Bool", .min_count = 0, .max_count = 1},
     {.tag = NULL},
 };
 
 static const ep_option_spec options[] = {
-    {.name = "max_in_flight", .kind = EP_OPT_INT, .defval = "1", .min = 1,
+    {.name = "max_in_flight",
+     .kind = EP_OPT_INT,
+     .defval = "1",
+     .min = 1,
      .max = 1e9},
-    {.name = "max_in_queue", .kind = EP_OPT_INT, .defval = "0", .min = 0,
+    {.name = "max_in_queue",
+     .kind = EP_OPT_INT,
+     .defval = "0",
+     .min = 0,
      .max = 1e9},
     /* µs of timestamp; a frame in flight longer than this is taken as lost
      * (0: never). */
-    {.name = "in_flight_timeout", .kind = EP_OPT_INT, .defval = "0",
-     .min = 0, .max = 9e18},
+    {.name = "in_flight_timeout",
+     .kind = EP_OPT_INT,
+     .defval = "0",
+     .min = 0,
+     .max = 9e18},
     {.name = NULL},
 };
 
@@ -84,8 +92,7 @@ static void on_finished(flow_state *s, ep_timestamp ts) {
 }
 
 static void expire(flow_state *s, ep_timestamp now) {
-  while (s->timeout > 0 && s->n_flight > 0 &&
-         now - s->flight[0] > s->timeout)
+  while (s->timeout > 0 && s->n_flight > 0 && now - s->flight[0] > s->timeout)
     flight_remove(s, 0);
 }
 
@@ -123,9 +130,7 @@ static int drop(ep_calc_ctx *ctx, flow_state *s) {
 
 static int flow_process(ep_calc_ctx *ctx) {
   flow_state *s = ep_ctx_state(ctx);
-  ep_packet *fin = ep_ctx_input_count(ctx, "FINISHED")
-                       ? ep_ctx_input(ctx, "FINISHED", 0)
-                       : NULL;
+  ep_packet *fin = ep_ctx_input(ctx, "FINISHED", 0);
   if (fin)
     on_finished(s, ep_packet_timestamp(fin));
   ep_packet *frame = ep_ctx_input(ctx, "", 0);

@@ -16,8 +16,7 @@ static const ep_port_spec inputs[] = {
 };
 
 static const ep_port_spec outputs[] = {
-    {.tag = "", .type = "Any", .min_count = 1, .max_count = -1,
-     .same_as = ""},
+    {.tag = "", .type = "Any", .min_count = 1, .max_count = -1, .same_as = ""},
     {.tag = NULL},
 };
 
@@ -28,8 +27,7 @@ static const ep_port_spec input_side[] = {
 };
 
 static const ep_option_spec options[] = {
-    {.name = "empty_packets_as_allow", .kind = EP_OPT_BOOL,
-     .defval = "false"},
+    {.name = "empty_packets_as_allow", .kind = EP_OPT_BOOL, .defval = "false"},
     {.name = "allow", .kind = EP_OPT_BOOL, .defval = "false"},
     {.name = NULL},
 };

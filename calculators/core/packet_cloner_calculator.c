@@ -16,13 +16,13 @@ static const ep_port_spec inputs[] = {
 };
 
 static const ep_port_spec outputs[] = {
-    {.tag = "", .type = "Any", .min_count = 1, .max_count = -1,
-     .same_as = ""},
+    {.tag = "", .type = "Any", .min_count = 1, .max_count = -1, .same_as = ""},
     {.tag = NULL},
 };
 
 static const ep_option_spec options[] = {
-    {.name = "output_only_when_all_inputs_received", .kind = EP_OPT_BOOL,
+    {.name = "output_only_when_all_inputs_received",
+     .kind = EP_OPT_BOOL,
      .defval = "false"},
     {.name = NULL},
 };

@@ -12,9 +12,11 @@ static const ep_port_spec inputs[] = {
 };
 
 static const ep_port_spec outputs[] = {
-    {.tag = "", .type = "Any", .min_count = 0, .max_count = -1,
-     .same_as = ""},
-    {.tag = "*", .type = "Any", .min_count = 0, .max_count = -1,
+    {.tag = "", .type = "Any", .min_count = 0, .max_count = -1, .same_as = ""},
+    {.tag = "*",
+     .type = "Any",
+     .min_count = 0,
+     .max_count = -1,
      .same_as = "*"},
     {.tag = NULL},
 };

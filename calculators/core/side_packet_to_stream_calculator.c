@@ -53,12 +53,13 @@ static int s2s_open(ep_calc_ctx *ctx) {
   for (int i = 0; i < s->n; i++)
     if (!ep_ctx_side_input(ctx, "", i))
       return ep_ctx_fail(ctx, EP_EINVAL,
-                         "output %s:%d has no input side packet %d", s->tag,
-                         i, i);
+                         "output %s:%d has no input side packet %d", s->tag, i,
+                         i);
   bool tick = strcmp(s->tag, "AT_TICK") == 0;
   if (tick != (ep_ctx_input_count(ctx, "TICK") > 0))
-    return ep_ctx_fail(ctx, EP_EINVAL, "AT_TICK and the TICK input go "
-                                       "together");
+    return ep_ctx_fail(ctx, EP_EINVAL,
+                       "AT_TICK and the TICK input go "
+                       "together");
   s->ts = EP_TS_PRESTREAM;
   if (strcmp(s->tag, "AT_POSTSTREAM") == 0)
     s->ts = EP_TS_POSTSTREAM;

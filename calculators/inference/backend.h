@@ -17,8 +17,7 @@
 
 typedef struct ep__backend {
   const char *name; /* the delegate option's value: "reference", "xnnpack" */
-  int (*prepare)(const ep__model *m, int num_threads, void **state,
-                 char **msg);
+  int (*prepare)(const ep__model *m, int num_threads, void **state, char **msg);
   int (*run)(void *state, const float *const *inputs, float *const *outputs,
              char **msg);
   void (*free)(void *state);

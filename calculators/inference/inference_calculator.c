@@ -4,7 +4,8 @@
  *   input_stream:  TENSORS  (Tensors: the model's inputs, float32)
  *   output_stream: TENSORS  (Tensors: the model's outputs, float32)
  *   input_side_packet: MODEL_PATH (String, optional: overrides model_path)
- *   options: model_path, delegate (xnnpack | reference), num_threads
+ *   options: model_path, delegate { xnnpack {num_threads} | tflite {} |
+ *            reference {} }, num_threads
  *
  * open() loads the model and prepares the backend, so a missing or corrupt
  * file stops the graph before any frame with the file's name and the
@@ -20,16 +21,27 @@ typedef struct infer_state {
   ep__infer_session *session;
 } infer_state;
 
-static const char *const delegates[] = {"xnnpack", "reference", NULL};
+/* Options follow MediaPipe's InferenceCalculatorOptions where they
+ * overlap: `delegate { xnnpack { num_threads: 2 } }` or `delegate { tflite
+ * {} }` (TFLite's own CPU kernels: here the reference kernels), plus our
+ * `delegate { reference {} }`. No delegate: XNNPACK when built in. */
+static const ep_option_spec no_fields[] = {
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL}};
+
+static const ep_option_spec xnnpack_fields[] = {
+    {"num_threads", EP_OPT_INT, 0, "-1", -1, 256, NULL, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL}};
+
+static const ep_option_spec delegate_fields[] = {
+    {"xnnpack", EP_OPT_MESSAGE, 0, NULL, 0, 0, NULL, xnnpack_fields},
+    {"tflite", EP_OPT_MESSAGE, 0, NULL, 0, 0, NULL, no_fields},
+    {"reference", EP_OPT_MESSAGE, 0, NULL, 0, 0, NULL, no_fields},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL}};
 
 static const ep_option_spec options[] = {
     {"model_path", EP_OPT_STRING, 0, NULL, 0, 0, NULL, NULL},
-#if defined(EP_HAVE_XNNPACK) && defined(EP_INFER_XNN_BACKEND)
-    {"delegate", EP_OPT_ENUM, 0, "xnnpack", 0, 0, delegates, NULL},
-#else
-    {"delegate", EP_OPT_ENUM, 0, "reference", 0, 0, delegates, NULL},
-#endif
-    /* -1: the backend's default (MediaPipe's cpu_num_thread). */
+    {"delegate", EP_OPT_MESSAGE, 0, NULL, 0, 0, NULL, delegate_fields},
+    /* Threads for XNNPACK's pool; -1: the backend's default. */
     {"num_threads", EP_OPT_INT, 0, "-1", -1, 256, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL}};
 
@@ -37,8 +49,8 @@ static const ep_port_spec inputs[] = {{"TENSORS", "Tensors", 1, 1, NULL},
                                       {NULL, NULL, 0, 0, NULL}};
 static const ep_port_spec outputs[] = {{"TENSORS", "Tensors", 1, 1, NULL},
                                        {NULL, NULL, 0, 0, NULL}};
-static const ep_port_spec side_inputs[] = {
-    {"MODEL_PATH", "String", 0, 1, NULL}, {NULL, NULL, 0, 0, NULL}};
+static const ep_port_spec side_inputs[] = {{"MODEL_PATH", "String", 0, 1, NULL},
+                                           {NULL, NULL, 0, 0, NULL}};
 
 static int infer_open(ep_calc_ctx *ctx) {
   infer_state *st = ep_ctx_state(ctx);
@@ -51,10 +63,21 @@ static int infer_open(ep_calc_ctx *ctx) {
     return ep_ctx_fail(ctx, EP_EINVAL,
                        "no model: set the model_path option or the "
                        "MODEL_PATH side packet");
+  const char *delegate = "xnnpack";
+  int threads = (int)ep_options_int(o, "num_threads");
+  const ep_options *d = ep_options_message(o, "delegate", 0);
+  int chosen = ep_options_has(d, "xnnpack") + ep_options_has(d, "tflite") +
+               ep_options_has(d, "reference");
+  if (chosen > 1)
+    return ep_ctx_fail(ctx, EP_EINVAL,
+                       "delegate: set only one of xnnpack, tflite, reference");
+  if (ep_options_has(d, "tflite") || ep_options_has(d, "reference"))
+    delegate = "reference";
+  const ep_options *x = ep_options_message(d, "xnnpack", 0);
+  if (ep_options_has(x, "num_threads"))
+    threads = (int)ep_options_int(x, "num_threads");
   char *msg = NULL;
-  int rc = ep__infer_session_open(path, ep_options_string(o, "delegate"),
-                                  (int)ep_options_int(o, "num_threads"),
-                                  &st->session, &msg);
+  int rc = ep__infer_session_open(path, delegate, threads, &st->session, &msg);
   if (rc) {
     rc = ep_ctx_fail(ctx, rc, "%s", msg ? msg : ep_strerror(rc));
     free(msg);

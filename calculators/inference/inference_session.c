@@ -123,8 +123,8 @@ static int new_outputs(const ep__model *m, ep_tensors **out) {
     return EP_ENOMEM;
   for (size_t i = 0; i < m->n_outputs; i++) {
     const ep__mtensor *t = &m->tensors[m->outputs[i]];
-    if (ep_tensors_push(ts, ep_tensor_new(EP_DTYPE_FLOAT32, t->ndims,
-                                          t->dims)) != 0) {
+    if (ep_tensors_push(
+            ts, ep_tensor_new(EP_DTYPE_FLOAT32, t->ndims, t->dims)) != 0) {
       ep_tensors_free(ts);
       return EP_ENOMEM;
     }
@@ -158,8 +158,8 @@ int ep__infer_session_run(ep__infer_session *s, const ep_tensors *in,
   if (rc) {
     ep_tensors_free(res);
     if (!*msg)
-      *msg = ep__strdup_printf("%s: %s backend: %s", m->name,
-                               s->backend->name, ep_strerror(rc));
+      *msg = ep__strdup_printf("%s: %s backend: %s", m->name, s->backend->name,
+                               ep_strerror(rc));
     return rc;
   }
   *out = res;

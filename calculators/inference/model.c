@@ -81,8 +81,8 @@ static int check_supported(const ep__tfl_model *t, char **msg) {
     if (kind_of(op->opcode) != -1)
       continue;
     if (op->opcode == EP__TFL_CUSTOM)
-      ep__diag_add(&d, NULL, "%s: op %zu (CUSTOM %s) is not supported",
-                   t->name, i, op->custom_code ? op->custom_code : "");
+      ep__diag_add(&d, NULL, "%s: op %zu (CUSTOM %s) is not supported", t->name,
+                   i, op->custom_code ? op->custom_code : "");
     else if (strcmp(ep__tfl_op_name(op->opcode), "UNKNOWN") == 0)
       ep__diag_add(&d, NULL, "%s: op %zu (builtin code %d) is not supported",
                    t->name, i, op->opcode);
@@ -151,8 +151,8 @@ static bool fold_dequantize(ep__build *b, size_t index) {
     return false;
   }
   for (size_t k = 0; k < n; k++)
-    b->val[out][k] = half_to_float((uint16_t)(ti->data[2 * k] |
-                                              ti->data[2 * k + 1] << 8));
+    b->val[out][k] =
+        half_to_float((uint16_t)(ti->data[2 * k] | ti->data[2 * k + 1] << 8));
   return true;
 }
 
@@ -287,9 +287,9 @@ static int build(const ep__tfl_model *t, ep__model *m, char **msg) {
     rc = good && check_outputs(&b) ? renumber(m, &b) : b.code;
   }
   if (rc && msg)
-    *msg = b.err ? b.err
-                 : ep__strdup_printf("%s: out of memory while loading",
-                                     t->name);
+    *msg = b.err
+               ? b.err
+               : ep__strdup_printf("%s: out of memory while loading", t->name);
   else
     free(b.err);
   build_free(&b);
@@ -402,9 +402,9 @@ double ep__model_flops(const ep__model *m) {
     const ep__conv_params *c = &op->p.conv;
     switch (op->kind) {
     case EP__OP_CONV_2D:
-      total += 2 * out * c->kernel_h * c->kernel_w *
-               m->tensors[op->inputs[0]]
-                   .dims[m->tensors[op->inputs[0]].ndims - 1];
+      total +=
+          2 * out * c->kernel_h * c->kernel_w *
+          m->tensors[op->inputs[0]].dims[m->tensors[op->inputs[0]].ndims - 1];
       break;
     case EP__OP_DEPTHWISE_CONV_2D:
       total += 2 * out * c->kernel_h * c->kernel_w;

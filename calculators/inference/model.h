@@ -52,8 +52,8 @@ typedef enum ep__act {
 /* One tensor of the plan. Constants hold their float32 values; the others
  * (model inputs and intermediate/outputs) are filled by a backend. */
 typedef struct ep__mtensor {
-  char *name;   /* owned; "" when the model gives none */
-  int ndims;    /* 0..EP_TENSOR_MAX_DIMS */
+  char *name; /* owned; "" when the model gives none */
+  int ndims;  /* 0..EP_TENSOR_MAX_DIMS */
   int dims[EP_TENSOR_MAX_DIMS];
   size_t count; /* product of dims (1 for a scalar) */
   /* Constants: count float32 values, owned by the model, 64-byte aligned.
@@ -106,12 +106,14 @@ typedef struct ep__softmax_params {
  *   FULLY_CONNECTED   [input (..., I), filter (O, I), bias O or -1];
  *                     output (rows, O) with rows = count(input) / I, or
  *                     the input's leading dims when the model keeps them
- *   ADD, MUL          [a, b] with NumPy broadcasting over equal ranks
- *                     (b may also have lower rank: aligned at the end)
+ *   ADD, MUL          [a, b] with NumPy broadcasting (either may have the
+ *                     lower rank: shapes are aligned at the last dim)
  *   CONCATENATION     n inputs joined along concat.axis
  *   PAD               [input] (the paddings tensor is folded into params)
  *   RESHAPE           [input] (shape is the output's dims)
  *   RESIZE_BILINEAR   [input NHWC] (the size tensor folded into the output)
+ *   MAX/AVERAGE_POOL  [input NHWC]; an average counts only the cells
+ *                     inside the input (TFLite), not the padding
  *   the rest          [input]
  * Every op has exactly one output; its shape has been checked against the
  * shape the op computes. act applies to CONV_2D, DEPTHWISE_CONV_2D,

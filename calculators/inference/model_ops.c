@@ -29,9 +29,9 @@ bool ep__build_fail(ep__build *b, const ep__tfl_op *op, size_t index,
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
   b->code = EP_EMODEL;
-  b->err = ep__strdup_printf("%s: op %zu (%s): %s at offset %zu", b->t->name,
-                             index, ep__tfl_op_name(op->opcode), what,
-                             op->offset);
+  b->err =
+      ep__strdup_printf("%s: op %zu (%s): %s at offset %zu", b->t->name, index,
+                        ep__tfl_op_name(op->opcode), what, op->offset);
   return false;
 }
 
@@ -109,8 +109,7 @@ static bool const_input(opctx *c, size_t k, const char *role) {
 }
 
 /* Reads an int32 constant input (PAD paddings, RESIZE size) into v. */
-static bool int_const(opctx *c, size_t k, const char *role, size_t n,
-                      int *v) {
+static bool int_const(opctx *c, size_t k, const char *role, size_t n, int *v) {
   int i = in_index(c, k);
   if (i < 0)
     return FAIL(c, "%s input is missing", role);
@@ -143,8 +142,7 @@ static bool output(opctx *c, int nd, const int *dims) {
     char want[96], got[96];
     dims_str(want, sizeof want, nd, dims);
     dims_str(got, sizeof got, t->ndims, t->dims);
-    return FAIL(c, "output tensor %d has shape %s, expected %s", o, got,
-                want);
+    return FAIL(c, "output tensor %d has shape %s, expected %s", o, got, want);
   }
   if (ep__dims_count(t->ndims, t->dims) == SIZE_MAX)
     return FAIL(c, "output tensor %d is too large", o);
@@ -191,8 +189,8 @@ static bool activation(opctx *c, int act) {
  * style (SAME puts the odd pixel after). */
 static bool window(opctx *c, const char *axis, int in, int k, int stride,
                    int dil, int padding, int *out, int *before, int *after) {
-  if (k < 1 || k > MAX_WINDOW || stride < 1 || stride > MAX_WINDOW ||
-      dil < 1 || dil > MAX_WINDOW)
+  if (k < 1 || k > MAX_WINDOW || stride < 1 || stride > MAX_WINDOW || dil < 1 ||
+      dil > MAX_WINDOW)
     return FAIL(c, "bad %s window (size %d, stride %d, dilation %d)", axis, k,
                 stride, dil);
   int64_t eff = (int64_t)(k - 1) * dil + 1, o;
@@ -243,17 +241,16 @@ static bool conv(opctx *c, bool depthwise) {
   const int *in = tensor(c, in_index(c, 0))->dims;
   const int *f = tensor(c, in_index(c, 1))->dims;
   int oc = depthwise ? f[3] : f[0];
-  if (depthwise ? (f[0] != 1 || in[3] == 0 || f[3] % in[3])
-                : (f[3] != in[3]))
-    return FAIL(c, "filter [%d,%d,%d,%d] does not fit %d input channels",
-                f[0], f[1], f[2], f[3], in[3]);
+  if (depthwise ? (f[0] != 1 || in[3] == 0 || f[3] % in[3]) : (f[3] != in[3]))
+    return FAIL(c, "filter [%d,%d,%d,%d] does not fit %d input channels", f[0],
+                f[1], f[2], f[3], in[3]);
   p->kernel_h = f[1], p->kernel_w = f[2];
   p->stride_h = o->stride_h, p->stride_w = o->stride_w;
   p->dilation_h = o->dilation_h, p->dilation_w = o->dilation_w;
   p->depth_multiplier = depthwise ? f[3] / in[3] : 1;
   int dims[4] = {in[0], 0, 0, oc};
-  if (!window(c, "height", in[1], f[1], o->stride_h, o->dilation_h,
-              o->padding, &dims[1], &p->pad.top, &p->pad.bottom) ||
+  if (!window(c, "height", in[1], f[1], o->stride_h, o->dilation_h, o->padding,
+              &dims[1], &p->pad.top, &p->pad.bottom) ||
       !window(c, "width", in[2], f[2], o->stride_w, o->dilation_w, o->padding,
               &dims[2], &p->pad.left, &p->pad.right))
     return false;
@@ -274,8 +271,7 @@ static bool pool(opctx *c) {
                 &dims[1], &p->pad.top, &p->pad.bottom) &&
          window(c, "width", in[2], o->filter_w, o->stride_w, 1, o->padding,
                 &dims[2], &p->pad.left, &p->pad.right) &&
-         activation(c, o->activation) && output(c, 4, dims) &&
-         set_inputs(c, 1);
+         activation(c, o->activation) && output(c, 4, dims) && set_inputs(c, 1);
 }
 
 /* ADD and MUL: NumPy broadcasting, shapes aligned at the last dim. */
@@ -379,20 +375,19 @@ static bool concat(opctx *c) {
     dims[axis] += t->dims[axis];
   }
   c->out->p.concat.axis = axis;
-  return activation(c, c->op->opt.concat.activation) &&
-         output(c, nd, dims) && set_inputs(c, n);
+  return activation(c, c->op->opt.concat.activation) && output(c, nd, dims) &&
+         set_inputs(c, n);
 }
 
 static bool resize(opctx *c) {
-  int size[2];
+  int size[2] = {0, 0};
   if (!data_input(c, 0, "input") || !is_4d(c, in_index(c, 0), "input") ||
       !int_const(c, 1, "size", 2, size))
     return false;
   const int *in = tensor(c, in_index(c, 0))->dims;
   if (in[1] < 1 || in[2] < 1)
     return FAIL(c, "input is empty");
-  if (size[0] < 1 || size[1] < 1 || size[0] > (1 << 16) ||
-      size[1] > (1 << 16))
+  if (size[0] < 1 || size[1] < 1 || size[0] > (1 << 16) || size[1] > (1 << 16))
     return FAIL(c, "bad output size %dx%d", size[0], size[1]);
   c->out->p.resize.align_corners = c->op->opt.resize.align_corners;
   c->out->p.resize.half_pixel_centers = c->op->opt.resize.half_pixel_centers;

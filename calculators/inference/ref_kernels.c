@@ -17,6 +17,22 @@ static int tap(int o, int stride, int pad, int k, int dil, int size) {
   return i >= 0 && i < size ? i : -1;
 }
 
+/* A dot product in eight lanes, so the compiler can use SIMD without
+ * -ffast-math (the lanes fix the order of the additions). */
+static float dot(const float *a, const float *b, int n) {
+  float lane[8] = {0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      lane[l] += a[i + l] * b[i + l];
+  float acc = 0.0f;
+  for (; i < n; i++)
+    acc += a[i] * b[i];
+  for (int l = 0; l < 8; l++)
+    acc += lane[l];
+  return acc;
+}
+
 void ep__ref_conv2d(const float *in, const int in_dims[4], const float *filter,
                     const float *bias, const ep__conv_params *p, float lo,
                     float hi, float *out, const int out_dims[4]) {
@@ -37,12 +53,9 @@ void ep__ref_conv2d(const float *in, const int in_dims[4], const float *filter,
             const float *src = in + (((size_t)n * H + iy) * W + ix) * C;
             for (int o = 0; o < O; o++) {
               const float *f =
-                  filter + (((size_t)o * p->kernel_h + ky) * p->kernel_w + kx) *
-                               C;
-              float acc = 0.0f;
-              for (int c = 0; c < C; c++)
-                acc += src[c] * f[c];
-              dst[o] += acc;
+                  filter +
+                  (((size_t)o * p->kernel_h + ky) * p->kernel_w + kx) * C;
+              dst[o] += dot(src, f, C);
             }
           }
         }
@@ -72,8 +85,12 @@ void ep__ref_depthwise_conv2d(const float *in, const int in_dims[4],
               continue;
             const float *src = in + (((size_t)n * H + iy) * W + ix) * C;
             const float *f = filter + ((size_t)ky * p->kernel_w + kx) * O;
-            for (int o = 0; o < O; o++)
-              dst[o] += src[o / M] * f[o];
+            if (M == 1)
+              for (int o = 0; o < O; o++)
+                dst[o] += src[o] * f[o];
+            else
+              for (int o = 0; o < O; o++)
+                dst[o] += src[o / M] * f[o];
           }
         }
         for (int o = 0; o < O; o++)
@@ -174,8 +191,7 @@ void ep__ref_add(const float *a, int a_nd, const int *a_dims, const float *b,
 void ep__ref_mul(const float *a, int a_nd, const int *a_dims, const float *b,
                  int b_nd, const int *b_dims, float lo, float hi, float *out,
                  int out_nd, const int *out_dims) {
-  binary(true, a, a_nd, a_dims, b, b_nd, b_dims, lo, hi, out, out_nd,
-         out_dims);
+  binary(true, a, a_nd, a_dims, b, b_nd, b_dims, lo, hi, out, out_nd, out_dims);
 }
 
 void ep__ref_clamp(const float *in, size_t n, float lo, float hi, float *out) {
@@ -230,8 +246,8 @@ void ep__ref_pad(const float *in, int nd, const int *in_dims,
   }
 }
 
-void ep__ref_concat(const float *const *in, const int *const *in_dims,
-                    int n, int nd, int axis, float lo, float hi, float *out) {
+void ep__ref_concat(const float *const *in, const int *const *in_dims, int n,
+                    int nd, int axis, float lo, float hi, float *out) {
   size_t outer = 1, inner = 1;
   for (int i = 0; i < axis; i++)
     outer *= (size_t)in_dims[0][i];
@@ -294,60 +310,40 @@ void ep__ref_resize_bilinear(const float *in, const int in_dims[4],
 }
 
 void ep__ref_fully_connected(const float *in, size_t rows, size_t inputs,
-                             const float *w, const float *bias,
-                             size_t outputs, float lo, float hi, float *out) {
+                             const float *w, const float *bias, size_t outputs,
+                             float lo, float hi, float *out) {
   for (size_t r = 0; r < rows; r++)
     for (size_t o = 0; o < outputs; o++) {
-      float acc = bias ? bias[o] : 0.0f;
-      for (size_t i = 0; i < inputs; i++)
-        acc += in[r * inputs + i] * w[o * inputs + i];
-      out[r * outputs + o] = clampf(acc, lo, hi);
+      float acc = dot(in + r * inputs, w + o * inputs, (int)inputs);
+      out[r * outputs + o] = clampf(acc + (bias ? bias[o] : 0.0f), lo, hi);
     }
 }
 
 /* --- one plan op ---------------------------------------------------------- */
 
+/* CONCATENATION over the plan's tensor table: for each slice before the
+ * axis, each input's block in turn (the same walk as ep__ref_concat,
+ * without gathering pointer arrays for any number of inputs). */
 static void run_concat(const ep__model *m, const ep__op *op,
                        float *const *buf) {
-  enum { MAX_STACK = 16 };
-  const float *ins[MAX_STACK];
-  const int *dims[MAX_STACK];
   const ep__mtensor *o = &m->tensors[op->output];
-  /* Long input lists are joined a group at a time into place. */
-  size_t outer = 1, inner = 1, done = 0;
-  for (int i = 0; i < op->p.concat.axis; i++)
+  int axis = op->p.concat.axis;
+  size_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; i++)
     outer *= (size_t)o->dims[i];
-  for (int i = op->p.concat.axis + 1; i < o->ndims; i++)
+  for (int i = axis + 1; i < o->ndims; i++)
     inner *= (size_t)o->dims[i];
-  if (outer == 1 || op->n_inputs <= MAX_STACK) {
-    for (int k0 = 0; k0 < op->n_inputs; k0 += MAX_STACK) {
-      int n = op->n_inputs - k0 < MAX_STACK ? op->n_inputs - k0 : MAX_STACK;
-      size_t len = 0;
-      for (int k = 0; k < n; k++) {
-        ins[k] = buf[op->inputs[k0 + k]];
-        dims[k] = m->tensors[op->inputs[k0 + k]].dims;
-        len += (size_t)dims[k][op->p.concat.axis] * inner;
-      }
-      ep__ref_concat(ins, dims, n, o->ndims, op->p.concat.axis, op->act_min,
-                     op->act_max, buf[op->output] + done);
-      done += len;
-    }
-    return;
-  }
-  /* Many inputs on an inner axis: copy slice by slice. */
   float *dst = buf[op->output];
   for (size_t r = 0; r < outer; r++)
     for (int k = 0; k < op->n_inputs; k++) {
-      const ep__mtensor *t = &m->tensors[op->inputs[k]];
-      size_t chunk = (size_t)t->dims[op->p.concat.axis] * inner;
+      size_t chunk = (size_t)m->tensors[op->inputs[k]].dims[axis] * inner;
       ep__ref_clamp(buf[op->inputs[k]] + r * chunk, chunk, op->act_min,
                     op->act_max, dst);
       dst += chunk;
     }
 }
 
-void ep__ref_run_op(const ep__model *m, const ep__op *op,
-                    float *const *buf) {
+void ep__ref_run_op(const ep__model *m, const ep__op *op, float *const *buf) {
   const ep__mtensor *a = &m->tensors[op->inputs[0]];
   const ep__mtensor *o = &m->tensors[op->output];
   const float *x = buf[op->inputs[0]];
@@ -356,12 +352,12 @@ void ep__ref_run_op(const ep__model *m, const ep__op *op,
   float *y = buf[op->output], lo = op->act_min, hi = op->act_max;
   switch (op->kind) {
   case EP__OP_CONV_2D:
-    ep__ref_conv2d(x, a->dims, buf[op->inputs[1]], bias, &op->p.conv, lo, hi,
-                   y, o->dims);
+    ep__ref_conv2d(x, a->dims, buf[op->inputs[1]], bias, &op->p.conv, lo, hi, y,
+                   o->dims);
     break;
   case EP__OP_DEPTHWISE_CONV_2D:
-    ep__ref_depthwise_conv2d(x, a->dims, buf[op->inputs[1]], bias,
-                             &op->p.conv, lo, hi, y, o->dims);
+    ep__ref_depthwise_conv2d(x, a->dims, buf[op->inputs[1]], bias, &op->p.conv,
+                             lo, hi, y, o->dims);
     break;
   case EP__OP_MAX_POOL_2D:
     ep__ref_max_pool2d(x, a->dims, &op->p.pool, lo, hi, y, o->dims);
@@ -373,8 +369,8 @@ void ep__ref_run_op(const ep__model *m, const ep__op *op,
   case EP__OP_MUL: {
     const ep__mtensor *b = &m->tensors[op->inputs[1]];
     (op->kind == EP__OP_ADD ? ep__ref_add : ep__ref_mul)(
-        x, a->ndims, a->dims, buf[op->inputs[1]], b->ndims, b->dims, lo, hi,
-        y, o->ndims, o->dims);
+        x, a->ndims, a->dims, buf[op->inputs[1]], b->ndims, b->dims, lo, hi, y,
+        o->ndims, o->dims);
     break;
   }
   case EP__OP_RELU:
@@ -388,8 +384,7 @@ void ep__ref_run_op(const ep__model *m, const ep__op *op,
     break;
   case EP__OP_SOFTMAX: {
     size_t cols = (size_t)o->dims[o->ndims - 1];
-    ep__ref_softmax(x, cols ? o->count / cols : 0, cols, op->p.softmax.beta,
-                    y);
+    ep__ref_softmax(x, cols ? o->count / cols : 0, cols, op->p.softmax.beta, y);
     break;
   }
   case EP__OP_PAD:

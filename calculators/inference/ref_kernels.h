@@ -53,8 +53,8 @@ void ep__ref_pad(const float *in, int nd, const int *in_dims,
                  const ep__pad_params *p, float *out);
 
 /* Joins n inputs (each nd dims, in_dims[i]) along axis. */
-void ep__ref_concat(const float *const *in, const int *const *in_dims,
-                    int n, int nd, int axis, float lo, float hi, float *out);
+void ep__ref_concat(const float *const *in, const int *const *in_dims, int n,
+                    int nd, int axis, float lo, float hi, float *out);
 
 /* in [N,H,W,C] -> out [N,OH,OW,C]. */
 void ep__ref_resize_bilinear(const float *in, const int in_dims[4],
@@ -63,12 +63,11 @@ void ep__ref_resize_bilinear(const float *in, const int in_dims[4],
 
 /* out[r][o] = bias[o] + sum_i in[r][i] * w[o][i]. */
 void ep__ref_fully_connected(const float *in, size_t rows, size_t inputs,
-                             const float *w, const float *bias,
-                             size_t outputs, float lo, float hi, float *out);
+                             const float *w, const float *bias, size_t outputs,
+                             float lo, float hi, float *out);
 
 /* Runs plan op `op` of m; buf[t] is tensor t's data (constants: their
  * values). For backends that run single ops in C between engine parts. */
-void ep__ref_run_op(const ep__model *m, const ep__op *op,
-                    float *const *buf);
+void ep__ref_run_op(const ep__model *m, const ep__op *op, float *const *buf);
 
 #endif

@@ -18,22 +18,50 @@
 #include <string.h>
 
 /* Field ids in schema.fbs order (a union takes two: its tag, then it). */
-enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2,
-       MODEL_BUFFERS = 4 };
-enum { OPCODE_DEPRECATED = 0, OPCODE_CUSTOM = 1, OPCODE_VERSION = 2,
-       OPCODE_BUILTIN = 3 };
+enum {
+  MODEL_VERSION = 0,
+  MODEL_OPCODES = 1,
+  MODEL_SUBGRAPHS = 2,
+  MODEL_BUFFERS = 4
+};
+enum {
+  OPCODE_DEPRECATED = 0,
+  OPCODE_CUSTOM = 1,
+  OPCODE_VERSION = 2,
+  OPCODE_BUILTIN = 3
+};
 enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3 };
-enum { T_SHAPE = 0, T_TYPE = 1, T_BUFFER = 2, T_NAME = 3, T_QUANT = 4,
-       T_SPARSITY = 6 };
+enum {
+  T_SHAPE = 0,
+  T_TYPE = 1,
+  T_BUFFER = 2,
+  T_NAME = 3,
+  T_QUANT = 4,
+  T_SPARSITY = 6
+};
 enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DIM = 6 };
 enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
-enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTS_TYPE = 3,
-       OP_OPTS = 4 };
+enum {
+  OP_OPCODE = 0,
+  OP_INPUTS = 1,
+  OP_OUTPUTS = 2,
+  OP_OPTS_TYPE = 3,
+  OP_OPTS = 4
+};
 
 /* BuiltinOptions union tags of the ops whose options we read. */
-enum { UT_CONV = 1, UT_DWCONV = 2, UT_POOL = 5, UT_FC = 8, UT_SOFTMAX = 9,
-       UT_CONCAT = 10, UT_ADD = 11, UT_RESIZE = 15, UT_RESHAPE = 17,
-       UT_MUL = 21 };
+enum {
+  UT_CONV = 1,
+  UT_DWCONV = 2,
+  UT_POOL = 5,
+  UT_FC = 8,
+  UT_SOFTMAX = 9,
+  UT_CONCAT = 10,
+  UT_ADD = 11,
+  UT_RESIZE = 15,
+  UT_RESHAPE = 17,
+  UT_MUL = 21
+};
 
 struct ep__tfl_block {
   struct ep__tfl_block *next;
@@ -44,15 +72,15 @@ typedef struct rd {
   const uint8_t *b;
   size_t n;
   const char *name;
-  char *err;       /* the first problem; sticky */
-  int code;        /* its EP_E* code */
-  size_t budget;   /* bytes we may still allocate for copies */
+  char *err;     /* the first problem; sticky */
+  int code;      /* its EP_E* code */
+  size_t budget; /* bytes we may still allocate for copies */
   ep__tfl_model *m;
 } rd;
 
 typedef struct tbl {
-  size_t pos;     /* 0 when absent or broken */
-  size_t vt;      /* vtable position */
+  size_t pos; /* 0 when absent or broken */
+  size_t vt;  /* vtable position */
   unsigned vt_size, size;
 } tbl;
 
@@ -186,8 +214,8 @@ static size_t field(rd *r, const tbl *t, int id, size_t width) {
     return 0;
   if (off < 4 || off + width > t->size) {
     fail(r, t->vt + 4 + 2 * (size_t)id,
-         "field %d lies outside its table (offset %u, table size %u)", id,
-         off, t->size);
+         "field %d lies outside its table (offset %u, table size %u)", id, off,
+         t->size);
     return 0;
   }
   return t->pos + off;
@@ -505,8 +533,7 @@ static void read_op(rd *r, tbl *ot, const vec *codes, ep__tfl_op *op) {
   op->inputs = get_ints(r, ot, OP_INPUTS, &op->n_inputs);
   op->outputs = get_ints(r, ot, OP_OUTPUTS, &op->n_outputs);
   check_indexes(r, op->inputs, op->n_inputs, r->m->n_tensors, true, ot->pos);
-  check_indexes(r, op->outputs, op->n_outputs, r->m->n_tensors, false,
-                ot->pos);
+  check_indexes(r, op->outputs, op->n_outputs, r->m->n_tensors, false, ot->pos);
   read_options(r, ot, op);
 }
 
@@ -580,9 +607,9 @@ int ep__tfl_parse(const void *buf, size_t size, const char *name,
   if (r.code) {
     ep__tfl_free(m);
     if (msg)
-      *msg = r.err ? r.err
-                   : ep__strdup_printf("%s: out of memory while reading",
-                                       r.name);
+      *msg = r.err
+                 ? r.err
+                 : ep__strdup_printf("%s: out of memory while reading", r.name);
     else
       free(r.err);
     return r.code;

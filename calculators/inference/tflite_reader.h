@@ -125,7 +125,7 @@ typedef struct ep__tfl_model {
   size_t n_tensors, n_ops, n_inputs, n_outputs;
   ep__tfl_tensor *tensors;
   ep__tfl_op *ops;
-  int *inputs, *outputs; /* checked to be valid tensor indexes */
+  int *inputs, *outputs;        /* checked to be valid tensor indexes */
   struct ep__tfl_block *blocks; /* everything above, freed together */
 } ep__tfl_model;
 

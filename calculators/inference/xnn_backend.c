@@ -9,8 +9,8 @@
  * than the copies) and gives XNNPACK the XNN_EXTRA_BYTES of slack it may
  * read past an input's end, which a caller's tensor need not have. */
 #include <math.h>
-#include <stdarg.h>
 #include <pthreadpool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +25,11 @@
 typedef struct xnn_state {
   const ep__model *m;
   ep__xnn_plan *plan;
-  pthreadpool_t pool;  /* NULL: run on the caller's thread */
-  float **loc;         /* per tensor: where its values live, or NULL */
-  float **owned;       /* per tensor: buffer allocated here, or NULL */
-  float **zero_bias;   /* per op: zeros standing for an absent bias */
-  xnn_runtime_t *rts;  /* per segment; NULL for C segments */
+  pthreadpool_t pool; /* NULL: run on the caller's thread */
+  float **loc;        /* per tensor: where its values live, or NULL */
+  float **owned;      /* per tensor: buffer allocated here, or NULL */
+  float **zero_bias;  /* per op: zeros standing for an absent bias */
+  xnn_runtime_t *rts; /* per segment; NULL for C segments */
 } xnn_state;
 
 static void set_msgf(char **msg, const char *fmt, ...) {
@@ -118,6 +118,23 @@ static float *resolve(xnn_state *s, int t) {
   return s->loc[t];
 }
 
+/* Weights and biases are packed into XNNPACK's own memory when a runtime
+ * is made; any other constant (an ADD or MUL operand) is read in place at
+ * run time, so it gets a copy with XNN_EXTRA_BYTES of slack. */
+static bool pad_constant(xnn_state *s, const ep__op *op, int k) {
+  int t = op->inputs[k];
+  bool packed = k > 0 && (op->kind == EP__OP_CONV_2D ||
+                          op->kind == EP__OP_DEPTHWISE_CONV_2D ||
+                          op->kind == EP__OP_FULLY_CONNECTED);
+  if (t < 0 || !s->m->tensors[t].data || packed || s->owned[t])
+    return true;
+  size_t n = s->m->tensors[t].count;
+  if (!(s->owned[t] = alloc_floats(n)))
+    return false;
+  memcpy(s->owned[t], s->m->tensors[t].data, n * sizeof(float));
+  return true;
+}
+
 /* Buffers for materialized tensors not living inside a concat output;
  * aliased ones point into their concat's buffer; constants at their data. */
 static int place_tensors(xnn_state *s) {
@@ -135,6 +152,10 @@ static int place_tensors(xnn_state *s) {
   for (size_t t = 0; t < m->n_tensors; t++)
     if (s->plan->materialized[t])
       resolve(s, (int)t);
+  for (size_t i = 0; i < m->n_ops; i++)
+    for (int k = 0; k < m->ops[i].n_inputs; k++)
+      if (!pad_constant(s, &m->ops[i], k))
+        return EP_ENOMEM;
   return 0;
 }
 
@@ -153,14 +174,14 @@ typedef struct seg_build {
 } seg_build;
 
 static enum xnn_status define_value(xnn_state *s, seg_build *b, int t,
-                                    uint32_t flags) {
+                                    const float *data, uint32_t flags) {
   const ep__mtensor *mt = &s->m->tensors[t];
   size_t dims[EP_TENSOR_MAX_DIMS];
   for (int d = 0; d < mt->ndims; d++)
     dims[d] = (size_t)mt->dims[d];
-  enum xnn_status st = xnn_define_tensor_value(
-      b->sg, xnn_datatype_fp32, (size_t)mt->ndims, dims, mt->data,
-      (uint32_t)t, flags, &b->ids[t]);
+  enum xnn_status st =
+      xnn_define_tensor_value(b->sg, xnn_datatype_fp32, (size_t)mt->ndims, dims,
+                              data, (uint32_t)t, flags, &b->ids[t]);
   if (st == xnn_status_success && flags)
     b->ext[b->n_ext++] = (struct xnn_external_value){(uint32_t)t, s->loc[t]};
   return st;
@@ -168,12 +189,15 @@ static enum xnn_status define_value(xnn_state *s, seg_build *b, int t,
 
 /* An input is a constant, a value an earlier node of this subgraph made,
  * or an external input (a model input or another segment's result). */
-static enum xnn_status define_input(xnn_state *s, seg_build *b, int t) {
+static enum xnn_status define_input(xnn_state *s, seg_build *b,
+                                    const ep__op *op, int k) {
+  int t = op->inputs[k];
   if (t < 0 || b->ids[t] != XNN_INVALID_VALUE_ID)
     return xnn_status_success;
-  if (s->m->tensors[t].data)
-    return define_value(s, b, t, 0);
-  return define_value(s, b, t, XNN_VALUE_FLAG_EXTERNAL_INPUT);
+  if (!s->m->tensors[t].data)
+    return define_value(s, b, t, NULL, XNN_VALUE_FLAG_EXTERNAL_INPUT);
+  const float *data = s->owned[t] ? s->owned[t] : s->m->tensors[t].data;
+  return define_value(s, b, t, data, 0);
 }
 
 static bool has_bias(const ep__op *op) {
@@ -206,11 +230,11 @@ static int define_node(xnn_state *s, seg_build *b, int op_i, char **msg) {
   const ep__op *op = &s->m->ops[op_i];
   enum xnn_status st = xnn_status_success;
   for (int k = 0; k < op->n_inputs && st == xnn_status_success; k++)
-    st = define_input(s, b, op->inputs[k]);
+    st = define_input(s, b, op, k);
   uint32_t out_flags =
       s->plan->materialized[op->output] ? XNN_VALUE_FLAG_EXTERNAL_OUTPUT : 0;
   if (st == xnn_status_success)
-    st = define_value(s, b, op->output, out_flags);
+    st = define_value(s, b, op->output, NULL, out_flags);
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (st == xnn_status_success)
     st = bias_value(s, b, op_i, &bias);
@@ -240,24 +264,26 @@ static int define_segment(xnn_state *s, seg_build *b, char **msg) {
 static int make_runtime(xnn_state *s, seg_build *b, char **msg) {
   const ep__xnn_seg *seg = &s->plan->segs[b->seg];
   xnn_runtime_t rt = NULL;
-  enum xnn_status st = xnn_create_subgraph((uint32_t)s->m->n_tensors, 0, &b->sg);
-  int rc = st == xnn_status_success ? define_segment(s, b, msg)
-                                    : status_err(st);
+  enum xnn_status st =
+      xnn_create_subgraph((uint32_t)s->m->n_tensors, 0, &b->sg);
+  int rc =
+      st == xnn_status_success ? define_segment(s, b, msg) : status_err(st);
   if (rc == 0) {
     st = xnn_create_runtime_v2(b->sg, s->pool, 0, &rt);
     if (st == xnn_status_success)
       st = xnn_setup_runtime(rt, b->n_ext, b->ext);
     if (st != xnn_status_success) {
       const ep__op *first = &s->m->ops[s->plan->order[seg->first]];
-      set_msgf(msg, "%s: XNNPACK could not build the runtime for %zu ops "
-               "from op %d (%s): %s", model_name(s->m), seg->count,
-               first->tflite_index, ep__op_kind_name(first->kind),
-               status_name(st));
+      set_msgf(msg,
+               "%s: XNNPACK could not build the runtime for %zu ops "
+               "from op %d (%s): %s",
+               model_name(s->m), seg->count, first->tflite_index,
+               ep__op_kind_name(first->kind), status_name(st));
       rc = status_err(st);
     }
   } else if (st != xnn_status_success) {
-    set_msgf(msg, "%s: XNNPACK: cannot create a subgraph: %s",
-             model_name(s->m), status_name(st));
+    set_msgf(msg, "%s: XNNPACK: cannot create a subgraph: %s", model_name(s->m),
+             status_name(st));
   }
   if (b->sg)
     xnn_delete_subgraph(b->sg);

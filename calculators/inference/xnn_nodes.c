@@ -21,12 +21,12 @@ static enum xnn_status define_conv(xnn_subgraph_t sg, const ep__model *m,
   const int *in = dims_of(m, op->inputs[0]), *f = dims_of(m, op->inputs[1]);
   uint32_t groups = (uint32_t)(in[3] / f[3]);
   return xnn_define_convolution_2d(
-      sg, (uint32_t)c->pad.top, (uint32_t)c->pad.right,
-      (uint32_t)c->pad.bottom, (uint32_t)c->pad.left, (uint32_t)c->kernel_h,
-      (uint32_t)c->kernel_w, (uint32_t)c->stride_h, (uint32_t)c->stride_w,
-      (uint32_t)c->dilation_h, (uint32_t)c->dilation_w, groups,
-      (size_t)f[3], (size_t)f[0] / groups, op->act_min, op->act_max,
-      ids[op->inputs[0]], ids[op->inputs[1]], bias, ids[op->output], 0);
+      sg, (uint32_t)c->pad.top, (uint32_t)c->pad.right, (uint32_t)c->pad.bottom,
+      (uint32_t)c->pad.left, (uint32_t)c->kernel_h, (uint32_t)c->kernel_w,
+      (uint32_t)c->stride_h, (uint32_t)c->stride_w, (uint32_t)c->dilation_h,
+      (uint32_t)c->dilation_w, groups, (size_t)f[3], (size_t)f[0] / groups,
+      op->act_min, op->act_max, ids[op->inputs[0]], ids[op->inputs[1]], bias,
+      ids[op->output], 0);
 }
 
 static enum xnn_status define_dwconv(xnn_subgraph_t sg, const ep__model *m,
@@ -35,12 +35,12 @@ static enum xnn_status define_dwconv(xnn_subgraph_t sg, const ep__model *m,
   const ep__conv_params *c = &op->p.conv;
   const int *in = dims_of(m, op->inputs[0]);
   return xnn_define_depthwise_convolution_2d(
-      sg, (uint32_t)c->pad.top, (uint32_t)c->pad.right,
-      (uint32_t)c->pad.bottom, (uint32_t)c->pad.left, (uint32_t)c->kernel_h,
-      (uint32_t)c->kernel_w, (uint32_t)c->stride_h, (uint32_t)c->stride_w,
-      (uint32_t)c->dilation_h, (uint32_t)c->dilation_w,
-      (uint32_t)c->depth_multiplier, (size_t)in[3], op->act_min, op->act_max,
-      ids[op->inputs[0]], ids[op->inputs[1]], bias, ids[op->output], 0);
+      sg, (uint32_t)c->pad.top, (uint32_t)c->pad.right, (uint32_t)c->pad.bottom,
+      (uint32_t)c->pad.left, (uint32_t)c->kernel_h, (uint32_t)c->kernel_w,
+      (uint32_t)c->stride_h, (uint32_t)c->stride_w, (uint32_t)c->dilation_h,
+      (uint32_t)c->dilation_w, (uint32_t)c->depth_multiplier, (size_t)in[3],
+      op->act_min, op->act_max, ids[op->inputs[0]], ids[op->inputs[1]], bias,
+      ids[op->output], 0);
 }
 
 static enum xnn_status define_fc(xnn_subgraph_t sg, const ep__model *m,
@@ -70,13 +70,13 @@ static enum xnn_status define_pool(xnn_subgraph_t sg, const ep__op *op,
     return xnn_define_max_pooling_2d(
         sg, (uint32_t)p->pad.top, (uint32_t)p->pad.right,
         (uint32_t)p->pad.bottom, (uint32_t)p->pad.left, (uint32_t)p->filter_h,
-        (uint32_t)p->filter_w, (uint32_t)p->stride_h, (uint32_t)p->stride_w,
-        1, 1, op->act_min, op->act_max, in, out, 0);
+        (uint32_t)p->filter_w, (uint32_t)p->stride_h, (uint32_t)p->stride_w, 1,
+        1, op->act_min, op->act_max, in, out, 0);
   return xnn_define_average_pooling_2d(
-      sg, (uint32_t)p->pad.top, (uint32_t)p->pad.right,
-      (uint32_t)p->pad.bottom, (uint32_t)p->pad.left, (uint32_t)p->filter_h,
-      (uint32_t)p->filter_w, (uint32_t)p->stride_h, (uint32_t)p->stride_w,
-      op->act_min, op->act_max, in, out, 0);
+      sg, (uint32_t)p->pad.top, (uint32_t)p->pad.right, (uint32_t)p->pad.bottom,
+      (uint32_t)p->pad.left, (uint32_t)p->filter_h, (uint32_t)p->filter_w,
+      (uint32_t)p->stride_h, (uint32_t)p->stride_w, op->act_min, op->act_max,
+      in, out, 0);
 }
 
 static enum xnn_status define_pad(xnn_subgraph_t sg, const ep__model *m,
@@ -87,9 +87,8 @@ static enum xnn_status define_pad(xnn_subgraph_t sg, const ep__model *m,
     pre[d] = (size_t)op->p.pad.before[d];
     post[d] = (size_t)op->p.pad.after[d];
   }
-  return xnn_define_static_constant_pad(sg, pre, post, 0.0f,
-                                        ids[op->inputs[0]], ids[op->output],
-                                        0);
+  return xnn_define_static_constant_pad(sg, pre, post, 0.0f, ids[op->inputs[0]],
+                                        ids[op->output], 0);
 }
 
 static enum xnn_status define_reshape(xnn_subgraph_t sg, const ep__model *m,
@@ -132,8 +131,8 @@ enum xnn_status ep__xnn_define_op(xnn_subgraph_t sg, const ep__model *m,
   case EP__OP_AVERAGE_POOL_2D:
     return define_pool(sg, op, ids);
   case EP__OP_ADD:
-    return xnn_define_add2(sg, op->act_min, op->act_max, in,
-                           ids[op->inputs[1]], out, 0);
+    return xnn_define_add2(sg, op->act_min, op->act_max, in, ids[op->inputs[1]],
+                           out, 0);
   case EP__OP_MUL:
     return xnn_define_multiply2(sg, op->act_min, op->act_max, in,
                                 ids[op->inputs[1]], out, 0);

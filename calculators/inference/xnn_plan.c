@@ -21,25 +21,47 @@ static bool is4d(const ep__model *m, int t) {
   return t >= 0 && m->tensors[t].ndims == 4;
 }
 
+/* XNNPACK works out an op's output size itself and writes that much; it
+ * does not check it against the output value's shape. So an op goes to
+ * XNNPACK only when its size, from the plan's explicit padding, is the
+ * plan's: a mismatch must not turn into a write past a buffer. */
+static bool window_fits(int in, int before, int after, int k, int stride,
+                        int dilation, int out) {
+  if (before < 0 || after < 0 || k < 1 || stride < 1 || dilation < 1)
+    return false;
+  long span = (long)in + before + after - (long)dilation * (k - 1) - 1;
+  return span >= 0 && span / stride + 1 == out;
+}
+
+static bool spatial_fits(const ep__model *m, const ep__op *op,
+                         const ep__pad2d *pad, int kh, int kw, int sh, int sw,
+                         int dh, int dw) {
+  const int *in = m->tensors[op->inputs[0]].dims;
+  const int *out = m->tensors[op->output].dims;
+  return in[0] == out[0] &&
+         window_fits(in[1], pad->top, pad->bottom, kh, sh, dh, out[1]) &&
+         window_fits(in[2], pad->left, pad->right, kw, sw, dw, out[2]);
+}
+
 static bool conv_supported(const ep__model *m, const ep__op *op) {
   const ep__conv_params *c = &op->p.conv;
   if (!is4d(m, op->inputs[0]) || !is4d(m, op->inputs[1]) ||
       !is4d(m, op->output))
     return false;
-  if (c->pad.top < 0 || c->pad.bottom < 0 || c->pad.left < 0 ||
-      c->pad.right < 0)
+  const int *in = m->tensors[op->inputs[0]].dims;
+  const int *f = m->tensors[op->inputs[1]].dims;
+  const int *out = m->tensors[op->output].dims;
+  if (f[1] != c->kernel_h || f[2] != c->kernel_w ||
+      !spatial_fits(m, op, &c->pad, c->kernel_h, c->kernel_w, c->stride_h,
+                    c->stride_w, c->dilation_h, c->dilation_w))
     return false;
-  if (op->kind == EP__OP_CONV_2D) {
-    /* Grouped convolution: the filter's input depth divides the input's. */
-    int in_c = m->tensors[op->inputs[0]].dims[3];
-    int f_c = m->tensors[op->inputs[1]].dims[3];
-    if (f_c <= 0 || in_c % f_c != 0)
-      return false;
-    int groups = in_c / f_c;
-    if (m->tensors[op->inputs[1]].dims[0] % groups != 0)
-      return false;
-  }
-  return true;
+  if (op->kind == EP__OP_DEPTHWISE_CONV_2D)
+    return c->depth_multiplier >= 1 && f[0] == 1 &&
+           f[3] == in[3] * c->depth_multiplier && out[3] == f[3];
+  /* Grouped convolution: the filter's input depth divides the input's. */
+  if (f[3] <= 0 || in[3] % f[3] != 0 || out[3] != f[0])
+    return false;
+  return f[0] % (in[3] / f[3]) == 0;
 }
 
 static bool pool_supported(const ep__model *m, const ep__op *op) {
@@ -50,14 +72,19 @@ static bool pool_supported(const ep__model *m, const ep__op *op) {
    * strided subsample, so the C kernel takes it. */
   if (p->filter_h * p->filter_w <= 1)
     return false;
-  return p->pad.top >= 0 && p->pad.bottom >= 0 && p->pad.left >= 0 &&
-         p->pad.right >= 0;
+  return m->tensors[op->inputs[0]].dims[3] == m->tensors[op->output].dims[3] &&
+         spatial_fits(m, op, &p->pad, p->filter_h, p->filter_w, p->stride_h,
+                      p->stride_w, 1, 1);
 }
 
 static bool pad_supported(const ep__model *m, const ep__op *op) {
-  int nd = m->tensors[op->inputs[0]].ndims;
-  for (int d = 0; d < nd; d++)
-    if (op->p.pad.before[d] < 0 || op->p.pad.after[d] < 0)
+  const ep__mtensor *in = &m->tensors[op->inputs[0]];
+  const ep__mtensor *out = &m->tensors[op->output];
+  if (in->ndims != out->ndims)
+    return false;
+  for (int d = 0; d < in->ndims; d++)
+    if (op->p.pad.before[d] < 0 || op->p.pad.after[d] < 0 ||
+        in->dims[d] + op->p.pad.before[d] + op->p.pad.after[d] != out->dims[d])
       return false;
   return true;
 }
@@ -66,8 +93,12 @@ static bool pad_supported(const ep__model *m, const ep__op *op) {
  * XNN_FLAG_TENSORFLOW_RESHAPE_2D; other output shapes do not map. */
 static bool fc_supported(const ep__model *m, const ep__op *op) {
   const ep__mtensor *in = &m->tensors[op->inputs[0]];
+  const ep__mtensor *w = &m->tensors[op->inputs[1]];
   const ep__mtensor *out = &m->tensors[op->output];
-  if (m->tensors[op->inputs[1]].ndims != 2 || in->ndims < 1)
+  if (w->ndims != 2 || in->ndims < 1 || out->ndims < 1 ||
+      in->dims[in->ndims - 1] != w->dims[1] ||
+      out->dims[out->ndims - 1] != w->dims[0] ||
+      in->count / (size_t)w->dims[1] != out->count / (size_t)w->dims[0])
     return false;
   if (out->ndims == 2)
     return true;
@@ -76,6 +107,32 @@ static bool fc_supported(const ep__model *m, const ep__op *op) {
   for (int d = 0; d + 1 < in->ndims; d++)
     if (in->dims[d] != out->dims[d])
       return false;
+  return true;
+}
+
+static bool resize_supported(const ep__model *m, const ep__op *op) {
+  if (!is4d(m, op->inputs[0]) || !is4d(m, op->output))
+    return false;
+  const int *in = m->tensors[op->inputs[0]].dims;
+  const int *out = m->tensors[op->output].dims;
+  /* The two TF modes map to exclusive flags; both at once is not TF. */
+  return in[0] == out[0] && in[3] == out[3] &&
+         !(op->p.resize.align_corners && op->p.resize.half_pixel_centers);
+}
+
+/* The output is the NumPy broadcast of the operands (aligned at the end). */
+static bool broadcast_fits(const ep__model *m, const ep__op *op) {
+  const ep__mtensor *a = &m->tensors[op->inputs[0]];
+  const ep__mtensor *b = &m->tensors[op->inputs[1]];
+  const ep__mtensor *out = &m->tensors[op->output];
+  if (out->ndims != (a->ndims > b->ndims ? a->ndims : b->ndims))
+    return false;
+  for (int d = 0; d < out->ndims; d++) {
+    int ia = d - (out->ndims - a->ndims), ib = d - (out->ndims - b->ndims);
+    int da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if ((da != db && da != 1 && db != 1) || out->dims[d] != (da == 1 ? db : da))
+      return false;
+  }
   return true;
 }
 
@@ -92,9 +149,7 @@ bool ep__xnn_op_supported(const ep__model *m, const ep__op *op) {
   case EP__OP_PAD:
     return pad_supported(m, op);
   case EP__OP_RESIZE_BILINEAR:
-    /* The two TF modes map to exclusive flags; both at once is not TF. */
-    return is4d(m, op->inputs[0]) && is4d(m, op->output) &&
-           !(op->p.resize.align_corners && op->p.resize.half_pixel_centers);
+    return resize_supported(m, op);
   case EP__OP_SOFTMAX:
     /* XNNPACK's softmax has no beta. */
     return op->p.softmax.beta == 1.0f && m->tensors[op->output].ndims >= 1;
@@ -102,11 +157,12 @@ bool ep__xnn_op_supported(const ep__model *m, const ep__op *op) {
     return fc_supported(m, op);
   case EP__OP_ADD:
   case EP__OP_MUL:
+    return broadcast_fits(m, op);
   case EP__OP_RELU:
   case EP__OP_RELU6:
   case EP__OP_RESHAPE:
   case EP__OP_LOGISTIC:
-    return true;
+    return m->tensors[op->inputs[0]].count == m->tensors[op->output].count;
   case EP__OP_CONCATENATION: /* no concatenate node in this XNNPACK */
   default:
     return false;
@@ -140,8 +196,8 @@ static ep__xnn_plan *plan_alloc(const ep__model *m) {
   p->materialized = calloc(nt, sizeof *p->materialized);
   p->alias_of = malloc(nt * sizeof *p->alias_of);
   p->alias_off = calloc(nt, sizeof *p->alias_off);
-  if (!p->order || !p->on_xnn || !p->seg_of || !p->segs ||
-      !p->materialized || !p->alias_of || !p->alias_off) {
+  if (!p->order || !p->on_xnn || !p->seg_of || !p->segs || !p->materialized ||
+      !p->alias_of || !p->alias_off) {
     ep__xnn_plan_free(p);
     return NULL;
   }
@@ -165,8 +221,7 @@ static bool op_ready(const ep__model *m, const ep__op *op, const bool *done) {
 static int next_ready(const ep__model *m, const ep__xnn_plan *p,
                       const bool *done, bool want_xnn) {
   for (size_t i = 0; i < m->n_ops; i++)
-    if (!done[i] && p->on_xnn[i] == want_xnn &&
-        op_ready(m, &m->ops[i], done))
+    if (!done[i] && p->on_xnn[i] == want_xnn && op_ready(m, &m->ops[i], done))
       return (int)i;
   return -1;
 }
@@ -202,8 +257,8 @@ static void make_segments(const ep__model *m, ep__xnn_plan *p) {
     if (x && last && last->kind == EP__XNN_SEG_XNNPACK) {
       last->count++;
     } else {
-      p->segs[p->n_segs++] = (ep__xnn_seg){
-          x ? EP__XNN_SEG_XNNPACK : EP__XNN_SEG_C, n, 1};
+      p->segs[p->n_segs++] =
+          (ep__xnn_seg){x ? EP__XNN_SEG_XNNPACK : EP__XNN_SEG_C, n, 1};
     }
     p->seg_of[i] = (int)p->n_segs - 1;
   }
@@ -295,8 +350,8 @@ int ep__xnn_plan_build(const ep__model *m,
   if (!can_xnn)
     can_xnn = ep__xnn_op_supported;
   for (size_t i = 0; i < m->n_ops; i++)
-    p->on_xnn[i] = m->ops[i].kind != EP__OP_CONCATENATION &&
-                   can_xnn(m, &m->ops[i]);
+    p->on_xnn[i] =
+        m->ops[i].kind != EP__OP_CONCATENATION && can_xnn(m, &m->ops[i]);
   int rc = schedule(m, p);
   if (rc < 0) {
     ep__xnn_plan_free(p);

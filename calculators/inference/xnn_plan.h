@@ -30,9 +30,9 @@ typedef struct ep__xnn_seg {
 
 typedef struct ep__xnn_plan {
   size_t n_ops;
-  int *order;       /* op indexes in run order (owned) */
-  bool *on_xnn;     /* per op: runs on XNNPACK (owned) */
-  int *seg_of;      /* per op: index of its segment (owned) */
+  int *order;   /* op indexes in run order (owned) */
+  bool *on_xnn; /* per op: runs on XNNPACK (owned) */
+  int *seg_of;  /* per op: index of its segment (owned) */
   size_t n_segs;
   ep__xnn_seg *segs; /* owned */
   size_t n_tensors;

@@ -65,8 +65,7 @@ static size_t shape_count(int ndims, const int *dims, size_t elem) {
 
 ep_tensor *ep_tensor_new(ep_dtype dtype, int ndims, const int *dims) {
   size_t elem = ep_dtype_size(dtype);
-  if (!elem || ndims < 0 || ndims > EP_TENSOR_MAX_DIMS ||
-      (ndims > 0 && !dims))
+  if (!elem || ndims < 0 || ndims > EP_TENSOR_MAX_DIMS || (ndims > 0 && !dims))
     return NULL;
   for (int i = 0; i < ndims; i++)
     if (dims[i] < 0)
@@ -74,13 +73,13 @@ ep_tensor *ep_tensor_new(ep_dtype dtype, int ndims, const int *dims) {
   size_t count = shape_count(ndims, dims, elem);
   if (count == SIZE_MAX)
     return NULL;
-  size_t head = (sizeof(ep_tensor) + EP_TENSOR_ALIGN - 1) /
-                EP_TENSOR_ALIGN * EP_TENSOR_ALIGN;
+  size_t head = (sizeof(ep_tensor) + EP_TENSOR_ALIGN - 1) / EP_TENSOR_ALIGN *
+                EP_TENSOR_ALIGN;
   size_t bytes = count * elem;
   /* Round up so aligned_alloc's size rule holds and a zero-sized tensor
    * still has a valid data pointer. */
-  size_t total = (head + bytes + EP_TENSOR_ALIGN - 1) / EP_TENSOR_ALIGN *
-                 EP_TENSOR_ALIGN;
+  size_t total =
+      (head + bytes + EP_TENSOR_ALIGN - 1) / EP_TENSOR_ALIGN * EP_TENSOR_ALIGN;
   unsigned char *mem = aligned_alloc(EP_TENSOR_ALIGN, total);
   if (!mem)
     return NULL;
@@ -153,7 +152,7 @@ static int tensors_describe(const void *data, char *buf, size_t n) {
   size_t k = 0;
 #define OUT(...)                                                               \
   do {                                                                         \
-    int w = snprintf(k < n ? buf + k : NULL, k < n ? n - k : 0, __VA_ARGS__); \
+    int w = snprintf(k < n ? buf + k : NULL, k < n ? n - k : 0, __VA_ARGS__);  \
     if (w > 0)                                                                 \
       k += (size_t)w;                                                          \
   } while (0)

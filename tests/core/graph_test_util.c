@@ -12,7 +12,8 @@
 
 atomic_int tu_opened, tu_closed, tu_concurrent;
 
-/* --- TestSyncCalculator: which of A and B had a packet at T ----------------- */
+/* --- TestSyncCalculator: which of A and B had a packet at T -----------------
+ */
 
 static const ep_port_spec sync_in[] = {
     {.tag = "A", .type = "Any", .min_count = 0, .max_count = 1},
@@ -39,7 +40,8 @@ static const ep_calculator_def sync_def = {
     .process = sync_process,
 };
 
-/* --- TestDropOddCalculator: passes even values ------------------------------- */
+/* --- TestDropOddCalculator: passes even values -------------------------------
+ */
 
 static const ep_port_spec int_in[] = {
     {.tag = "", .type = "Int", .min_count = 1, .max_count = 1},
@@ -61,15 +63,15 @@ static const ep_calculator_def drop_odd_def = {
     .process = drop_odd_process,
 };
 
-/* --- TestSlowCalculator: passes packets after sleep_us ------------------------ */
+/* --- TestSlowCalculator: passes packets after sleep_us
+ * ------------------------ */
 
 static const ep_port_spec any_in[] = {
     {.tag = "", .type = "Any", .min_count = 1, .max_count = 1},
     {.tag = NULL},
 };
 static const ep_port_spec any_out[] = {
-    {.tag = "", .type = "Any", .min_count = 0, .max_count = 1,
-     .same_as = ""},
+    {.tag = "", .type = "Any", .min_count = 0, .max_count = 1, .same_as = ""},
     {.tag = NULL},
 };
 static const ep_option_spec slow_opts[] = {
@@ -83,8 +85,7 @@ static void spin_us(int64_t us) {
   clock_gettime(CLOCK_MONOTONIC, &a);
   do
     clock_gettime(CLOCK_MONOTONIC, &b);
-  while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 <
-         us);
+  while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < us);
 }
 
 static int slow_process(ep_calc_ctx *ctx) {
@@ -109,7 +110,8 @@ static const ep_calculator_def slow_def = {
     .process = slow_process,
 };
 
-/* --- TestFailCalculator: fails at value fail_at ---------------------------- */
+/* --- TestFailCalculator: fails at value fail_at ----------------------------
+ */
 
 static const ep_option_spec fail_opts[] = {
     {.name = "fail_at", .kind = EP_OPT_INT, .defval = "0"},
@@ -182,7 +184,8 @@ static const ep_calculator_def life_def = {
     .close = count_close,
 };
 
-/* --- TestOutOfOrderCalculator: sends ts, then ts - 1 ----------------------- */
+/* --- TestOutOfOrderCalculator: sends ts, then ts - 1 -----------------------
+ */
 
 static int ooo_process(ep_calc_ctx *ctx) {
   ep_timestamp ts = ep_ctx_timestamp(ctx);
@@ -229,8 +232,7 @@ static const ep_option_spec side_opts[] = {
 
 static int side_open(ep_calc_ctx *ctx) {
   int64_t v = ep_options_int(ep_ctx_options(ctx), "value");
-  return ep_ctx_side_output_set(ctx, "", 0,
-                                ep_packet_new_int(v, EP_TS_UNSET));
+  return ep_ctx_side_output_set(ctx, "", 0, ep_packet_new_int(v, EP_TS_UNSET));
 }
 
 static const ep_calculator_def side_def = {
@@ -254,7 +256,8 @@ static const ep_calculator_def float_side_def = {
     .input_side = float_side,
 };
 
-/* --- TestBlockCalculator: waits for tu_release() ---------------------------- */
+/* --- TestBlockCalculator: waits for tu_release() ----------------------------
+ */
 
 static pthread_mutex_t block_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t block_cv = PTHREAD_COND_INITIALIZER;
@@ -290,7 +293,8 @@ static const ep_calculator_def block_def = {
     .process = block_process,
 };
 
-/* --- TestThreadCalculator: records the threads it runs on ------------------ */
+/* --- TestThreadCalculator: records the threads it runs on ------------------
+ */
 
 #define MAX_SEEN 64
 static pthread_mutex_t thr_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -353,13 +357,14 @@ static const ep_calculator_def thread_def = {
     .process = thread_process,
 };
 
-/* --- helpers ------------------------------------------------------------------ */
+/* --- helpers
+ * ------------------------------------------------------------------ */
 
 void tu_register(void) {
   static const ep_calculator_def *const defs[] = {
-      &sync_def, &drop_odd_def, &slow_def,  &fail_def,
-      &life_def, &ooo_def,      &hold_def,  &side_def,
-      &float_side_def, &block_def, &thread_def};
+      &sync_def,       &drop_odd_def, &slow_def,  &fail_def,
+      &life_def,       &ooo_def,      &hold_def,  &side_def,
+      &float_side_def, &block_def,    &thread_def};
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
     ck_assert_int_eq(ep_calculator_register(defs[i]), 0);
 }

@@ -79,7 +79,7 @@ START_TEST(an_error_closes_every_node_and_leaks_nothing) {
                    "node 'bad' (TestFailCalculator): boom at 500");
   ck_assert_int_eq(atomic_load(&tu_opened), 4);
   ck_assert_int_eq(atomic_load(&tu_closed), 4);
-  ck_assert_uint_lt(tu_stats(g, "c").packets_in, 500);
+  ck_assert_uint_le(tu_stats(g, "c").packets_in, 500); /* 0..499 passed */
   ep_graph_destroy(g);
   ck_assert_int_eq(ep_packet_live_count(), live_before);
 }
@@ -126,8 +126,7 @@ START_TEST(graph_input_rejects_old_timestamps) {
   ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 1), 0),
                    EP_ESTATE);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 5), 0),
-                   0);
+  ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 5), 0), 0);
   ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 5), 0),
                    EP_ETIMESTAMP);
   ck_assert_int_eq(ep_graph_add_packet(g, "in", ep_packet_new_int(1, 4), 0),
@@ -156,8 +155,7 @@ START_TEST(nonblocking_add_says_eagain_when_full) {
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   int accepted = 0, rc = 0;
   for (int i = 0; i < 100 && rc == 0; i++) {
-    rc = ep_graph_add_packet(g, "in", ep_packet_new_int(i, i),
-                             EP_ADD_NONBLOCK);
+    rc = ep_graph_add_packet(g, "in", ep_packet_new_int(i, i), EP_ADD_NONBLOCK);
     accepted += rc == 0;
   }
   ck_assert_int_eq(rc, EP_EAGAIN);
@@ -255,7 +253,8 @@ START_TEST(missing_side_packet_is_named) {
 END_TEST
 
 START_TEST(side_packet_type_is_checked) {
-  ep_graph *g = tu_graph("node { name: 'f' calculator: "
+  ep_graph *g = tu_graph("input_side_packet: 'x'\n"
+                         "node { name: 'f' calculator: "
                          "'TestFloatSideCalculator'\n"
                          "  input_side_packet: 'x' }\n");
   ep_packet *v = ep_packet_new_int(1, EP_TS_UNSET);
@@ -270,7 +269,9 @@ START_TEST(side_packet_type_is_checked) {
 END_TEST
 
 START_TEST(side_packet_text_takes_the_consumers_type) {
-  ep_graph *g = tu_graph("node { name: 'f' calculator: "
+  ep_graph *g = tu_graph("input_side_packet: 'x'\n"
+                         "input_side_packet: 'ok'\n"
+                         "node { name: 'f' calculator: "
                          "'TestFloatSideCalculator'\n"
                          "  input_side_packet: 'x' }\n"
                          "node { calculator: 'GateCalculator'\n"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "edgepipe/graph.h"
 #include "graph_test_util.h"
@@ -296,6 +297,79 @@ START_TEST(deadlock_raises_the_limit_without_report) {
 }
 END_TEST
 
+/* A throttled source while a graph input stream is open is not a
+ * deadlock: the application may still send what the graph waits for. */
+START_TEST(open_graph_input_is_not_a_deadlock) {
+  ep_graph *g = tu_graph("max_queue_size: 5\n"
+                         "report_deadlock: true\n"
+                         "input_stream: 'a'\n"
+                         "node { calculator: 'CountingSourceCalculator'\n"
+                         "  output_stream: 's' options { count: 100 } }\n"
+                         "node { name: 'join' calculator: "
+                         "'TestSyncCalculator'\n"
+                         "  input_stream: 'A:a' input_stream: 'B:s'\n"
+                         "  output_stream: 'mask' }\n");
+  tu_collector c;
+  tu_collector_init(&c);
+  ck_assert_int_eq(ep_graph_observe(g, "mask", tu_collect, &c), 0);
+  ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
+  while (tu_stats(g, "join").max_queue < 5)
+    usleep(1000);
+  usleep(20000); /* idle and throttled for a while */
+  for (int i = 0; i < 100; i++)
+    add_int(g, "a", i, i);
+  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
+  ck_assert_int_eq(ep_graph_wait(g), 0);
+  ck_assert_uint_eq(c.n, 100);
+  for (size_t i = 0; i < c.n; i++)
+    ck_assert_int_eq(c.v[i], 3);
+  ep_graph_destroy(g);
+  tu_collector_free(&c);
+}
+END_TEST
+
+/* The application blocks adding to a full queue whose node waits for the
+ * other input: nothing can move. */
+static const char two_inputs[] = "max_queue_size: 3\n"
+                                 "%s"
+                                 "input_stream: 'a'\n"
+                                 "input_stream: 'b'\n"
+                                 "node { name: 'join' calculator: "
+                                 "'TestSyncCalculator'\n"
+                                 "  input_stream: 'A:a' input_stream: 'B:b'\n"
+                                 "  output_stream: 'mask' }\n";
+
+START_TEST(blocked_add_deadlock_is_reported) {
+  char text[512];
+  snprintf(text, sizeof text, two_inputs, "report_deadlock: true\n");
+  ep_graph *g = tu_graph(text);
+  ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
+  int rc = 0, i = 0;
+  for (; i < 10 && rc == 0; i++)
+    rc = ep_graph_add_packet(g, "a", ep_packet_new_int(i, i), 0);
+  ck_assert_int_eq(rc, EP_ESTATE);
+  ck_assert_int_eq(i, 4);
+  ck_assert_int_eq(ep_graph_wait(g), EP_EDEADLOCK);
+  ep_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(blocked_add_raises_the_limit) {
+  char text[512];
+  snprintf(text, sizeof text, two_inputs, "");
+  ep_graph *g = tu_graph(text);
+  ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
+  for (int i = 0; i < 10; i++)
+    add_int(g, "a", i, i);
+  for (int i = 0; i < 10; i++)
+    add_int(g, "b", i, i);
+  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
+  ck_assert_int_eq(ep_graph_wait(g), 0);
+  ck_assert_int_eq(ep_graph_stream_packets(g, "mask"), 10);
+  ep_graph_destroy(g);
+}
+END_TEST
+
 START_TEST(named_executors_own_their_nodes) {
   tu_threads_reset();
   ep_graph *g = tu_graph(
@@ -336,6 +410,9 @@ int main(void) {
   tcase_add_test(tc, nodes_near_the_sink_run_first);
   tcase_add_test(tc, deadlock_is_reported);
   tcase_add_test(tc, deadlock_raises_the_limit_without_report);
+  tcase_add_test(tc, open_graph_input_is_not_a_deadlock);
+  tcase_add_test(tc, blocked_add_deadlock_is_reported);
+  tcase_add_test(tc, blocked_add_raises_the_limit);
   tcase_add_test(tc, named_executors_own_their_nodes);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -132,7 +132,8 @@ EP_API void ep_graph_cancel(ep_graph *g);
 EP_API void ep_graph_stop_sources(ep_graph *g);
 
 /* The first error's message, or NULL (transfer none: lives until the
- * graph is destroyed). */
+ * graph is destroyed). Read it once ep_graph_start or ep_graph_wait has
+ * returned the error. */
 EP_API const char *ep_graph_error(const ep_graph *g);
 
 /* An output side packet a node set in open(), or an input side packet

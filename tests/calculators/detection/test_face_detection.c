@@ -130,18 +130,20 @@ START_TEST(astronaut_has_one_face_matching_the_reference) {
   run_graph(ep_image_frame_ref(img), &r);
   ck_assert_uint_eq(r.faces.n, 1);
   const ep_detection *d = &r.faces.v[0];
-  double err = compare(d, &ref[0], 256, 256);
-  printf("astronaut: box [%.1f %.1f %.1f %.1f] px, score %.3f; largest "
-         "difference from the reference %.5f px\n", d->xmin * 256,
-         d->ymin * 256, d->width * 256, d->height * 256, d->score, err);
+  int w = ep_image_frame_width(img), h = ep_image_frame_height(img);
+  double err = compare(d, &ref[0], w, h);
+  printf("astronaut %dx%d: box [%.1f %.1f %.1f %.1f] px, score %.3f; largest "
+         "difference from the reference %.5f px\n",
+         w, h, d->xmin * w, d->ymin * h, d->width * w, d->height * h, d->score,
+         err);
   ck_assert(err <= 1.0);
   ck_assert_float_eq_tol(d->score, ref[0].score, 1e-3);
   /* The face is in the upper middle of the photo. */
-  ck_assert(d->xmin * 256 > 60 && d->xmin * 256 + d->width * 256 < 200);
-  ck_assert(d->ymin * 256 > 5 && d->ymin * 256 + d->height * 256 < 140);
+  ck_assert(d->xmin > 0.25f && d->xmin + d->width < 0.75f);
+  ck_assert(d->ymin > 0.02f && d->ymin + d->height < 0.5f);
   /* The overlay: red on the box's left edge, the photo elsewhere. */
   ck_assert_ptr_nonnull(r.annotated);
-  int x = (int)floorf(d->xmin * 256), y = (int)((d->ymin + d->height / 2) * 256);
+  int x = (int)floorf(d->xmin * w), y = (int)((d->ymin + d->height / 2) * h);
   ck_assert(is_red(r.annotated, x, y));
   ck_assert(!is_red(r.annotated, x + 10, y));
   ck_assert(!is_red(img, x, y));
@@ -172,8 +174,8 @@ static ep_image_frame *on_canvas(const ep_image_frame *src, int w, int h,
                                  int x0, int y0) {
   ep_image_frame *f = ep_image_frame_new(EP_IMAGE_SRGB, w, h);
   for (int y = 0; y < h; y++)
-    memset(ep_image_frame_pixels(f) + (size_t)y * ep_image_frame_stride(f),
-           128, (size_t)w * 3);
+    memset(ep_image_frame_pixels(f) + (size_t)y * ep_image_frame_stride(f), 128,
+           (size_t)w * 3);
   for (int y = 0; y < ep_image_frame_height(src); y++)
     memcpy(ep_image_frame_pixels(f) +
                (size_t)(y + y0) * ep_image_frame_stride(f) + 3 * x0,
@@ -199,17 +201,25 @@ START_TEST(portrait_and_landscape_find_the_same_box) {
   to_source_root();
   ep_image_frame *img = test_load_png("astronaut.png");
   ck_assert_ptr_nonnull(img);
+  /* The photo with bands of half its size: above and below, or left and
+   * right. Either way the model sees it at the same scale. */
+  int s = ep_image_frame_width(img), b = s / 4;
   double portrait[4], landscape[4];
-  face_in_photo(on_canvas(img, 256, 384, 0, 64), 0, 64, portrait);
-  face_in_photo(on_canvas(img, 384, 256, 64, 0), 64, 0, landscape);
+  face_in_photo(on_canvas(img, s, s + 2 * b, 0, b), 0, b, portrait);
+  face_in_photo(on_canvas(img, s + 2 * b, s, b, 0), b, 0, landscape);
   double worst = 0;
   for (int k = 0; k < 4; k++)
     worst = fmax(worst, fabs(portrait[k] - landscape[k]));
   printf("portrait vs landscape: box [%.1f %.1f %.1f %.1f] vs "
-         "[%.1f %.1f %.1f %.1f] px, largest difference %.3f px\n",
+         "[%.1f %.1f %.1f %.1f] px, largest difference %.3f px (%.2f%% of "
+         "the photo)\n",
          portrait[0], portrait[1], portrait[2], portrait[3], landscape[0],
-         landscape[1], landscape[2], landscape[3], worst);
-  ck_assert(worst <= 2.0);
+         landscape[1], landscape[2], landscape[3], worst, 100 * worst / s);
+  fflush(stdout);
+  /* The model sees the same photo at the same scale; only what lies
+   * around it differs (bands here, zero border there), so its outputs
+   * differ a little: the boxes must agree within 1% of the photo. */
+  ck_assert(worst <= 0.01 * s);
   ep_image_frame_unref(img);
 }
 END_TEST

@@ -98,11 +98,11 @@ END_TEST
 START_TEST(loads_test_photo_through_gstreamer) {
   ep_image_frame *f = test_load_png("astronaut.png");
   ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(ep_image_frame_width(f), 256);
-  ck_assert_int_eq(ep_image_frame_height(f), 256);
+  ck_assert_int_eq(ep_image_frame_width(f), 512);
+  ck_assert_int_eq(ep_image_frame_height(f), 512);
   /* The suit is orange: red well above blue at the chest. */
   const uint8_t *p =
-      ep_image_frame_cpixels(f) + 200 * ep_image_frame_stride(f) + 60 * 3;
+      ep_image_frame_cpixels(f) + 400 * ep_image_frame_stride(f) + 120 * 3;
   ck_assert_int_gt(p[0], p[2] + 60);
   ep_image_frame_unref(f);
 }

@@ -65,8 +65,8 @@ static inline int run_reference(const ep__model *m, const float *const *in,
   char *msg = NULL;
   int rc = ep__backend_reference.prepare(m, 1, &st, &msg);
   for (size_t k = 0; k < m->n_outputs; k++)
-    out[k] = aligned_alloc(64, (m->tensors[m->outputs[k]].count * 4 + 63) /
-                                   64 * 64 + 64);
+    out[k] = aligned_alloc(
+        64, (m->tensors[m->outputs[k]].count * 4 + 63) / 64 * 64 + 64);
   if (!rc)
     rc = ep__backend_reference.run(st, in, out, &msg);
   ep__backend_reference.free(st);

@@ -91,9 +91,9 @@ END_TEST
 START_TEST(open_errors_name_the_file) {
   ep__infer_session *s;
   char *msg;
-  ck_assert_int_eq(ep__infer_session_open("/no/such.tflite", "reference", 1,
-                                          &s, &msg),
-                   EP_ENOENT);
+  ck_assert_int_eq(
+      ep__infer_session_open("/no/such.tflite", "reference", 1, &s, &msg),
+      EP_ENOENT);
   ck_assert_ptr_nonnull(strstr(msg, "/no/such.tflite: cannot open"));
   free(msg);
   /* A truncated copy: the message names the copy and an offset. */
@@ -112,8 +112,8 @@ START_TEST(open_errors_name_the_file) {
                 "%s", msg);
   free(msg);
   unlink(path);
-  ck_assert_int_eq(
-      ep__infer_session_open(src_path(SHORT), "gpu", 1, &s, &msg), EP_EINVAL);
+  ck_assert_int_eq(ep__infer_session_open(src_path(SHORT), "gpu", 1, &s, &msg),
+                   EP_EINVAL);
   ck_assert_str_eq(msg, "unknown delegate \"gpu\" (xnnpack or reference)");
   free(msg);
 }

@@ -163,8 +163,8 @@ static void conv_model(mini *m) {
   op->offset = 1234;
   m->op_in[0][0] = 0, m->op_in[0][1] = 1, m->op_in[0][2] = 2;
   m->op_out[0][0] = 3;
-  op->opt.conv = (ep__tfl_conv_opts){EP__TFL_PAD_SAME, 2, 2, 1,
-                                     EP__TFL_ACT_RELU, 1, 1};
+  op->opt.conv =
+      (ep__tfl_conv_opts){EP__TFL_PAD_SAME, 2, 2, 1, EP__TFL_ACT_RELU, 1, 1};
 }
 
 /* Builds the plan; returns its status and leaves the message in *msg. */
@@ -254,9 +254,12 @@ START_TEST(order_and_outputs) {
   m.t.n_ops = 2;
   set_tensor(&m, 4, 4, (int[]){1, 6, 5, 3}, NULL, 0);
   m.op_in[0][0] = 4;
-  m.ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU, .inputs = m.op_in[1],
-                          .outputs = m.op_out[1], .n_inputs = 1,
-                          .n_outputs = 1, .offset = 99};
+  m.ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU,
+                          .inputs = m.op_in[1],
+                          .outputs = m.op_out[1],
+                          .n_inputs = 1,
+                          .n_outputs = 1,
+                          .offset = 99};
   m.op_in[1][0] = 0;
   m.op_out[1][0] = 4;
   expect_error(&m, "model.tflite: op 0 (CONV_2D): input tensor 4 is used "
@@ -271,9 +274,12 @@ START_TEST(order_and_outputs) {
   /* Two ops writing one tensor. */
   conv_model(&m);
   m.t.n_ops = 2;
-  m.ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU, .inputs = m.op_in[1],
-                          .outputs = m.op_out[1], .n_inputs = 1,
-                          .n_outputs = 1, .offset = 99};
+  m.ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU,
+                          .inputs = m.op_in[1],
+                          .outputs = m.op_out[1],
+                          .n_inputs = 1,
+                          .n_outputs = 1,
+                          .offset = 99};
   m.op_in[1][0] = 3;
   m.op_out[1][0] = 3;
   expect_error(&m, "model.tflite: op 1 (RELU): output tensor 3 is already "
@@ -294,9 +300,12 @@ START_TEST(dequantize_folding) {
   m.tensors[1].data = NULL;
   m.t.n_ops = 2;
   m.ops[1] = m.ops[0];
-  m.ops[0] = (ep__tfl_op){.opcode = EP__TFL_DEQUANTIZE, .inputs = m.op_in[1],
-                          .outputs = m.op_out[1], .n_inputs = 1,
-                          .n_outputs = 1, .offset = 77};
+  m.ops[0] = (ep__tfl_op){.opcode = EP__TFL_DEQUANTIZE,
+                          .inputs = m.op_in[1],
+                          .outputs = m.op_out[1],
+                          .n_inputs = 1,
+                          .n_outputs = 1,
+                          .offset = 77};
   m.op_in[1][0] = 4;
   m.op_out[1][0] = 1;
   ep__model *p;

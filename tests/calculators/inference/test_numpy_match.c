@@ -34,8 +34,7 @@ static void match(const char *model_rel, const char *data_rel,
       scale = fmax(scale, fabs(want[off + i]));
     }
     fprintf(stderr, "%s %s output %zu (%s): max abs error %.3g, scale %.3g\n",
-            model_rel, pattern, k, m->tensors[m->outputs[k]].name, err,
-            scale);
+            model_rel, pattern, k, m->tensors[m->outputs[k]].name, err, scale);
     ck_assert_msg(err <= 1e-4 * fmax(scale, 1.0),
                   "%s output %zu: max abs error %g (scale %g)", model_rel, k,
                   err, scale);

@@ -31,9 +31,7 @@ static size_t field_pos(const unsigned char *b, size_t t, int id) {
   unsigned off = b[vt + 4 + 2 * id] | b[vt + 5 + 2 * id] << 8;
   return off ? t + off : 0;
 }
-static size_t deref(const unsigned char *b, size_t p) {
-  return p + rd32(b, p);
-}
+static size_t deref(const unsigned char *b, size_t p) { return p + rd32(b, p); }
 
 static ep__tfl_model *parse_ok(const unsigned char *b, size_t n) {
   ep__tfl_model *m;
@@ -112,10 +110,12 @@ START_TEST(bad_identifier) {
   unsigned char *b = malloc(model_size);
   memcpy(b, model, model_size);
   memcpy(b + 4, "TFL2", 4);
-  expect_msg(b, model_size, "model.tflite: not a TFLite model (file "
-                            "identifier is not \"TFL3\") at offset 4");
-  expect_msg(b, 5, "model.tflite: file is too short for a TFLite model (5 "
-                   "bytes) at offset 5");
+  expect_msg(b, model_size,
+             "model.tflite: not a TFLite model (file "
+             "identifier is not \"TFL3\") at offset 4");
+  expect_msg(b, 5,
+             "model.tflite: file is too short for a TFLite model (5 "
+             "bytes) at offset 5");
   expect_msg((const unsigned char *)"", 0,
              "model.tflite: file is too short for a TFLite model (0 bytes) "
              "at offset 0");

@@ -1,7 +1,8 @@
 /* The XNNPACK backend against the reference kernels: both face models on
- * fixed inputs, and single ops (or small chains) built by hand on seeded
- * random data, covering uneven SAME padding, strides, depth multipliers,
- * concat axes (in place and copied) and the resize modes. */
+ * fixed inputs (a ramp, noise, a synthetic face and a real photo), and single
+ * ops (or small chains) built by hand on seeded random data, covering uneven
+ * SAME padding, strides, depth multipliers, concat axes (in place and copied)
+ * and the resize modes. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -102,7 +103,7 @@ static ep__op *mb_op(ep__model *m, ep__op_kind kind, int n, const int *ins,
 
 static void set_act(ep__op *op, ep__act act) {
   op->act = act;
-  op->act_min = act == EP__ACT_NONE ? -INFINITY
+  op->act_min = act == EP__ACT_NONE           ? -INFINITY
                 : act == EP__ACT_RELU_N1_TO_1 ? -1.0f
                                               : 0.0f;
   op->act_max = act == EP__ACT_RELU6          ? 6.0f
@@ -126,7 +127,8 @@ static int same_out(int in, int k, int s, int d, int *before, int *after) {
 
 typedef struct run_result {
   double max_err;
-  double max_abs; /* largest |reference output|, to see outputs are alive */
+  double max_score; /* largest value of a one-channel output (face logit) */
+  double max_abs;   /* largest |reference output|, to see outputs are alive */
   size_t n_out;
 } run_result;
 
@@ -161,12 +163,32 @@ static void run_or_fail(const ep__backend *be, void *st, float **in,
   free(msg);
 }
 
-/* Fills the inputs (fill: 0 ramp, 1 random, 2 image-like), runs both
- * backends and compares every output element. */
+/* A real photo (tests/data/inference/astronaut_128.rgb, see SOURCES.md)
+ * scaled to [-1, 1] and sampled (nearest) to the input's h x w x 3. */
+static void fill_photo(float *v, int h, int w, int c) {
+  size_t n = 0;
+  unsigned char *rgb =
+      read_all(src_path("tests/data/inference/astronaut_128.rgb"), &n);
+  ck_assert_msg(rgb && n == 128 * 128 * 3, "astronaut_128.rgb: %zu bytes", n);
+  ck_assert_int_eq(c, 3);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int k = 0; k < 3; k++) {
+        size_t src = ((size_t)(y * 128 / h) * 128 + (size_t)(x * 128 / w)) * 3;
+        v[((size_t)y * w + x) * 3 + k] = rgb[src + k] / 127.5f - 1.0f;
+      }
+  free(rgb);
+}
+
+/* Fills the inputs (fill: 0 ramp, 1 random, 2 synthetic face, 3 photo). */
 static void fill_input(float *v, const ep__mtensor *t, int fill,
                        uint32_t seed) {
   int h = t->ndims == 4 ? t->dims[1] : 1, w = t->ndims == 4 ? t->dims[2] : 1;
   size_t c = t->count / (size_t)(h * w);
+  if (fill == 3) {
+    fill_photo(v, h, w, (int)c);
+    return;
+  }
   for (size_t i = 0; i < t->count; i++) {
     if (fill == 0) {
       v[i] = (float)(i % 255) / 127.0f - 1.0f;
@@ -196,13 +218,15 @@ static run_result compare(const ep__model *m, int threads, int fill,
   run_or_fail(&ep__backend_xnnpack, xnn, in, out_x);
   /* A second run on the same state must give the same answer. */
   run_or_fail(&ep__backend_xnnpack, xnn, in, out_x);
-  run_result r = {0, 0, 0};
+  run_result r = {0, -INFINITY, 0, 0};
   for (size_t o = 0; o < m->n_outputs; o++) {
     const ep__mtensor *t = &m->tensors[m->outputs[o]];
     for (size_t i = 0; i < t->count; i++) {
       ck_assert_msg(isfinite(out_x[o][i]), "output %zu[%zu] not finite", o, i);
       double e = fabs((double)out_x[o][i] - (double)out_r[o][i]);
       r.max_err = e > r.max_err ? e : r.max_err;
+      if (t->dims[t->ndims - 1] == 1 && out_x[o][i] > r.max_score)
+        r.max_score = out_x[o][i];
       double a = fabs((double)out_r[o][i]);
       r.max_abs = a > r.max_abs ? a : r.max_abs;
     }
@@ -385,13 +409,13 @@ START_TEST(add_mul_broadcast) {
   int in2 = mb_input(m, 4, (int[]){1, 4, 5, 8});
   int bias = mb_const(m, 1, (int[]){8}, &seed, 1.0f);
   int scale = mb_const(m, 4, (int[]){1, 1, 1, 8}, &seed, 2.0f);
-  ep__op *a = mb_op(m, EP__OP_ADD, 2, (int[]){in, bias}, 4,
-                    m->tensors[in].dims);
+  ep__op *a =
+      mb_op(m, EP__OP_ADD, 2, (int[]){in, bias}, 4, m->tensors[in].dims);
   set_act(a, EP__ACT_RELU);
   ep__op *b = mb_op(m, EP__OP_MUL, 2, (int[]){a->output, scale}, 4,
                     m->tensors[in].dims);
-  ep__op *c = mb_op(m, EP__OP_ADD, 2, (int[]){b->output, in2}, 4,
-                    m->tensors[in].dims);
+  ep__op *c =
+      mb_op(m, EP__OP_ADD, 2, (int[]){b->output, in2}, 4, m->tensors[in].dims);
   set_act(c, EP__ACT_RELU6);
   mb_output(m, c->output);
   check_matches(m);
@@ -456,8 +480,8 @@ END_TEST
 static void check_resize(int oh, int ow, bool align, bool half) {
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){1, 5, 7, 3});
-  ep__op *a = mb_op(m, EP__OP_RESIZE_BILINEAR, 1, &in, 4,
-                    (int[]){1, oh, ow, 3});
+  ep__op *a =
+      mb_op(m, EP__OP_RESIZE_BILINEAR, 1, &in, 4, (int[]){1, oh, ow, 3});
   a->p.resize.align_corners = align;
   a->p.resize.half_pixel_centers = half;
   mb_output(m, a->output);
@@ -472,6 +496,79 @@ START_TEST(resize_bilinear_modes) {
   check_resize(9, 13, true, false);  /* align corners */
   check_resize(8, 11, false, false); /* TF's legacy sampling */
   check_resize(3, 4, false, true);   /* down */
+}
+END_TEST
+
+START_TEST(edge_shapes) {
+  uint32_t seed = 10;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 7, 9, 4});
+  /* Stride larger than the window, and a window larger than the stride. */
+  ep__op *a = add_pool(m, EP__OP_MAX_POOL_2D, in, 2, 3, false);
+  ep__op *b = add_pool(m, EP__OP_AVERAGE_POOL_2D, in, 5, 3, true);
+  /* Dilated depthwise with a multiplier. */
+  ep__op *c = add_dwconv(m, in, 3, 3, 1, &seed);
+  c->p.conv.dilation_h = c->p.conv.dilation_w = 2;
+  c->p.conv.pad = (ep__pad2d){2, 2, 2, 2};
+  /* Both operands broadcast: [1,7,1,4] + [1,1,9,4]. */
+  int col = mb_const(m, 4, (int[]){1, 7, 1, 4}, &seed, 1.0f);
+  int row = mb_const(m, 4, (int[]){1, 1, 9, 4}, &seed, 1.0f);
+  ep__op *d =
+      mb_op(m, EP__OP_ADD, 2, (int[]){col, row}, 4, (int[]){1, 7, 9, 4});
+  ep__op *e =
+      mb_op(m, EP__OP_MUL, 2, (int[]){in, d->output}, 4, (int[]){1, 7, 9, 4});
+  /* Down to one pixel with align_corners (TF treats the scale as 0). */
+  ep__op *f = mb_op(m, EP__OP_RESIZE_BILINEAR, 1, &in, 4, (int[]){1, 1, 1, 4});
+  f->p.resize.align_corners = true;
+  ep__op *outs[5] = {a, b, c, e, f};
+  for (int i = 0; i < 5; i++)
+    mb_output(m, outs[i]->output);
+  check_matches(m);
+  ep__model_free(m);
+}
+END_TEST
+
+START_TEST(refused_op_names_the_op) {
+  uint32_t seed = 11;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 4, 4, 2});
+  ep__op *a = add_conv(m, in, 4, 3, 3, 1, 1, true, &seed);
+  a->act_min = 6.0f; /* an empty clamp: XNNPACK checks its parameters */
+  a->act_max = 0.0f;
+  a->tflite_index = 17;
+  mb_output(m, a->output);
+  void *st = NULL;
+  char *msg = NULL;
+  int rc = ep__backend_xnnpack.prepare(m, 1, &st, &msg);
+  ck_assert_int_lt(rc, 0);
+  ck_assert_ptr_null(st);
+  ck_assert_ptr_nonnull(msg);
+  ck_assert_msg(strstr(msg, "handmade.tflite: op 17 (CONV_2D)") != NULL,
+                "message: %s", msg);
+  free(msg);
+  ep__model_free(m);
+}
+END_TEST
+
+START_TEST(mismatched_shapes_stay_off_xnnpack) {
+  /* XNNPACK sizes outputs itself; a plan whose padding or shapes disagree
+   * with that must not reach it (it would write past the buffer). */
+  uint32_t seed = 12;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 8, 8, 3});
+  ep__op *a = add_conv(m, in, 4, 3, 3, 2, 1, true, &seed);
+  ck_assert(ep__xnn_op_supported(m, a));
+  a->p.conv.pad.bottom += 2;
+  ck_assert(!ep__xnn_op_supported(m, a));
+  ep__op *b = add_dwconv(m, in, 2, 3, 1, &seed);
+  b->p.conv.depth_multiplier = 3;
+  ck_assert(!ep__xnn_op_supported(m, b));
+  ep__op *c = add_pool(m, EP__OP_MAX_POOL_2D, in, 2, 2, false);
+  c->p.pool.stride_w = 1;
+  ck_assert(!ep__xnn_op_supported(m, c));
+  ep__op *d = mb_op(m, EP__OP_ADD, 2, (int[]){in, in}, 4, (int[]){1, 8, 8, 4});
+  ck_assert(!ep__xnn_op_supported(m, d));
+  ep__model_free(m);
 }
 END_TEST
 
@@ -642,23 +739,36 @@ static void check_model(const char *file, int side, size_t anchors) {
     outs += m->tensors[m->outputs[i]].count;
   ck_assert_uint_eq(outs, anchors * 17); /* 16 box values + 1 score each */
   check_model_plan(m);
-  static const char *fills[] = {"ramp", "random", "image-like"};
+  static const char *fills[] = {"ramp", "random", "synthetic", "photo"};
   double worst = 0, peak = 0;
-  for (int fill = 0; fill < 3; fill++) {
+  for (int fill = 0; fill < 4; fill++) {
     for (int threads = 1; threads <= 2; threads++) {
       run_result r = compare(m, threads, fill, 42u);
       ck_assert_msg(r.max_abs > 1e-2, "%s outputs all ~0", file);
       ck_assert_msg(r.max_err <= TOL + MODEL_REL * r.max_abs,
                     "%s, %s input, %d threads: max abs error %g (peak %g)",
                     file, fills[fill], threads, r.max_err, r.max_abs);
+      /* The photo has a face: some anchor must score it well over 0.5. */
+      if (fill == 3)
+        ck_assert_msg(r.max_score > 1.0,
+                      "%s finds no face in the photo "
+                      "(best logit %g)",
+                      file, r.max_score);
+      if (threads == 1)
+        fprintf(stderr,
+                "%s, %s input: max abs error %.3g (peak %.3g), "
+                "best face logit %.2f\n",
+                file, fills[fill], r.max_err, r.max_abs, r.max_score);
       if (r.max_err > worst) {
         worst = r.max_err;
         peak = r.max_abs;
       }
     }
   }
-  fprintf(stderr, "%s: XNNPACK vs reference, max abs error %.3g (output "
-          "peak %.3g)\n", file, worst, peak);
+  fprintf(stderr,
+          "%s: XNNPACK vs reference, max abs error %.3g (output "
+          "peak %.3g)\n",
+          file, worst, peak);
   ep__model_free(m);
 }
 
@@ -668,8 +778,7 @@ static void check_float64(const char *model, const char *pattern) {
   char file[256], data[512];
   snprintf(file, sizeof file, "%s.tflite", model);
   ep__model *m = load_model(file);
-  snprintf(data, sizeof data, "tests/data/inference/%s_%s.f32", model,
-           pattern);
+  snprintf(data, sizeof data, "tests/data/inference/%s_%s.f32", model, pattern);
   size_t n = 0;
   unsigned char *want = read_all(src_path(data), &n);
   ck_assert_msg(want != NULL, "cannot read %s", data);
@@ -691,8 +800,8 @@ static void check_float64(const char *model, const char *pattern) {
       peak = fabs((double)w) > peak ? fabs((double)w) : peak;
     }
     ck_assert_msg(err <= TOL + MODEL_REL * peak,
-                  "%s %s output %zu: %g from float64 (peak %g)", model,
-                  pattern, o, err, peak);
+                  "%s %s output %zu: %g from float64 (peak %g)", model, pattern,
+                  o, err, peak);
     off += count;
   }
   ck_assert_uint_eq(off * sizeof(float), n);
@@ -737,6 +846,9 @@ int main(void) {
   tcase_add_test(ops, fully_connected_shapes);
   tcase_add_test(ops, resize_bilinear_modes);
   tcase_add_test(ops, reshape_chain);
+  tcase_add_test(ops, edge_shapes);
+  tcase_add_test(ops, refused_op_names_the_op);
+  tcase_add_test(ops, mismatched_shapes_stay_off_xnnpack);
   tcase_add_test(ops, concat_outer_axis_in_place);
   tcase_add_test(ops, concat_channels_copies);
   tcase_add_test(ops, concat_mixed_inputs);

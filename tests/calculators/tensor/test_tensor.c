@@ -76,8 +76,7 @@ START_TEST(vector_owns_references) {
   ep_tensor *a = ep_tensor_new(EP_DTYPE_FLOAT32, 1, d);
   ep_tensor_ref(a); /* keep one for ourselves */
   ck_assert_int_eq(ep_tensors_push(ts, a), 0);
-  ck_assert_int_eq(ep_tensors_push(ts, ep_tensor_new(EP_DTYPE_INT8, 1, d)),
-                   0);
+  ck_assert_int_eq(ep_tensors_push(ts, ep_tensor_new(EP_DTYPE_INT8, 1, d)), 0);
   ck_assert_int_eq(ep_tensors_push(ts, NULL), EP_EINVAL);
   ck_assert_uint_eq(ts->n, 2);
   ck_assert_ptr_eq(ts->v[0], a);
