@@ -26,7 +26,7 @@ else
 fi
 say() { printf "$@" >&2; }
 
-"$root/scripts/fetch-models"
+"$root/scripts/fetch-models" >&2
 "$root/scripts/make-sample" "$clip" "$secs" >&2
 pipe_run="$build/tools/pipe-run"
 [ -x "$pipe_run" ] || { say 'bench_gst.sh: %s is not built\n' "$pipe_run"; exit 1; }
