@@ -823,12 +823,13 @@ static ep__stream *input_find(const ep_graph *g, const char *name) {
 
 /* Waits for room downstream of s (lock held). */
 static int wait_room(ep_graph *g, ep__stream *s, unsigned flags) {
-  while (s->throttle > 0 && !g->stopping && g->state == EP__STARTED) {
+  while ((s->throttle > 0 || g->flushing) && !g->stopping &&
+         g->state == EP__STARTED) {
     if (flags & EP_ADD_NONBLOCK)
       return EP_EAGAIN;
     s->blocked_adders++;
     ep__sched_flush(g); /* a deadlock is found here */
-    if (s->throttle > 0 && !g->stopping)
+    if ((s->throttle > 0 || g->flushing) && !g->stopping)
       uv_cond_wait(&g->changed, &g->lock);
     s->blocked_adders--;
   }

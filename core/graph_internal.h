@@ -144,6 +144,7 @@ struct ep_graph {
   bool shutting_down;
   bool joined;        /* a waiter has claimed the threads */
   bool start_claimed; /* ep_graph_start was called */
+  bool flushing;      /* ep_graph_flush: no new runs, adders wait */
   int running;        /* nodes being run now */
   int ready;          /* nodes in ready queues */
   int err;
@@ -184,6 +185,13 @@ void ep__sched_update_full(ep_graph *g, ep__input *in);
 /* Sends p on s (lock held): pushes it to every consumer. p: transfer
  * full. */
 int ep__sched_push(ep_graph *g, ep__stream *s, ep_packet *p);
+
+/* Empties every ready queue, input queue and poller, and resets every
+ * open stream to Unstarted (lock held, g->flushing set, nothing running). */
+void ep__sched_clear_all(ep_graph *g);
+/* Ends a flush: looks at every node again and wakes the threads (lock
+ * held). */
+void ep__sched_resume(ep_graph *g);
 
 /* --- input_handler.c ------------------------------------------------------ */
 

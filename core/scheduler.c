@@ -217,7 +217,8 @@ static void stop_source(ep_graph *g, ep__node *n) {
 }
 
 static void check_node(ep_graph *g, ep__node *n) {
-  if (n->queued || n->running || n->closed || !n->opened || g->stopping)
+  if (n->queued || n->running || n->closed || !n->opened || g->stopping ||
+      g->flushing)
     return;
   if (n->is_source && !n->stopped && atomic_load(&g->stop_sources))
     stop_source(g, n);
@@ -319,7 +320,8 @@ void ep__sched_flush(ep_graph *g) {
       n->checking = false;
       check_node(g, n);
     }
-    if (g->state != EP__STARTED || g->running || g->ready || g->stopping)
+    if (g->state != EP__STARTED || g->running || g->ready || g->stopping ||
+        g->flushing)
       return;
     if (all_closed(g)) {
       finish(g);
@@ -363,6 +365,38 @@ static void shutdown_graph(ep_graph *g) {
   for (ep_poller *p = g->pollers; p; p = p->next)
     ep__input_clear(p->in);
   finish(g);
+}
+
+/* --- flushing ------------------------------------------------------------- */
+
+static void reset_stream(ep__stream *s) {
+  if (s->next != EP_TS_DONE)
+    s->next = s->prod_next = EP_TS_UNSTARTED;
+}
+
+void ep__sched_clear_all(ep_graph *g) {
+  for (size_t e = 0; e < g->n_ex; e++)
+    while (ready_pop(g, &g->ex[e]))
+      ;
+  for (size_t i = 0; i < g->n_nodes; i++) {
+    ep__node *n = g->nodes[i];
+    clear_inputs(g, n);
+    for (size_t k = 0; k < n->ctx.n_outq; k++)
+      ep_packet_unref(n->ctx.outq[k].p);
+    n->ctx.n_outq = 0;
+  }
+  for (ep_poller *p = g->pollers; p; p = p->next)
+    ep__input_clear(p->in);
+  for (size_t i = 0; i < g->n_streams; i++)
+    reset_stream(g->streams[i]);
+}
+
+void ep__sched_resume(ep_graph *g) {
+  g->flushing = false;
+  for (size_t i = 0; i < g->n_nodes; i++)
+    ep__sched_check(g, g->nodes[i]);
+  ep__sched_flush(g);
+  wake_all(g);
 }
 
 /* --- running one node -------------------------------------------------------
@@ -528,6 +562,8 @@ static void run_node(ep_graph *g, ep__node *n) {
   g->running--;
   ep__sched_check(g, n);
   ep__sched_flush(g);
+  if (g->flushing && g->running == 0)
+    uv_cond_broadcast(&g->changed); /* the flush waits for this */
 }
 
 /* --- worker threads ----------------------------------------------------------
@@ -551,7 +587,7 @@ static void worker(void *arg) {
         uv_cond_wait(&ex->cond, &g->lock);
       continue;
     }
-    ep__node *n = ready_pop(g, ex);
+    ep__node *n = g->flushing ? NULL : ready_pop(g, ex);
     if (n) {
       run_node(g, n);
       continue;

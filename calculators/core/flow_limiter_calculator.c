@@ -149,6 +149,18 @@ static int flow_process(ep_calc_ctx *ctx) {
   return rc;
 }
 
+/* A flush: frames in flight will not come back, and waiting ones are
+ * dropped with the graph's queues. */
+static int flow_reset(ep_calc_ctx *ctx) {
+  flow_state *s = ep_ctx_state(ctx);
+  if (s->n_queue > 0)
+    ep__ctx_count_drops(ctx, (long)s->n_queue);
+  while (s->n_queue > 0)
+    ep_packet_unref(queue_pop(s));
+  s->n_flight = 0;
+  return 0;
+}
+
 static int flow_close(ep_calc_ctx *ctx) {
   flow_state *s = ep_ctx_state(ctx);
   if (s->n_queue > 0)
@@ -171,4 +183,5 @@ const ep_calculator_def ep_calc_FlowLimiterCalculator = {
     .open = flow_open,
     .process = flow_process,
     .close = flow_close,
+    .reset = flow_reset,
 };

@@ -74,6 +74,16 @@ static int cloner_process(ep_calc_ctx *ctx) {
   return tick ? on_tick(ctx, s, ep_packet_timestamp(tick)) : 0;
 }
 
+/* A flush: packets from before a seek are not cloned after it. */
+static int cloner_reset(ep_calc_ctx *ctx) {
+  cloner_state *s = ep_ctx_state(ctx);
+  for (int i = 0; i < s->n; i++) {
+    ep_packet_unref(s->last[i]);
+    s->last[i] = NULL;
+  }
+  return 0;
+}
+
 static int cloner_close(ep_calc_ctx *ctx) {
   cloner_state *s = ep_ctx_state(ctx);
   for (int i = 0; s->last && i < s->n; i++)
@@ -93,4 +103,5 @@ const ep_calculator_def ep_calc_PacketClonerCalculator = {
     .open = cloner_open,
     .process = cloner_process,
     .close = cloner_close,
+    .reset = cloner_reset,
 };

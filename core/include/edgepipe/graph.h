@@ -105,7 +105,8 @@ EP_API int ep_graph_parse_side_packet(const ep_graph *g, const char *text,
 
 /* Sends p on graph input stream `name`. p: transfer full, in all cases.
  * Blocks while a queue downstream is full (max_queue_size), unless
- * EP_ADD_NONBLOCK is given: then EP_EAGAIN. EP_ETIMESTAMP when p is not
+ * EP_ADD_NONBLOCK is given: then EP_EAGAIN. It also waits (or fails with
+ * EP_EAGAIN) while ep_graph_flush runs. EP_ETIMESTAMP when p is not
  * after the stream's last packet, EP_ENOTFOUND for an unknown stream,
  * EP_ESTATE when the stream is closed or the graph not running. */
 EP_API int ep_graph_add_packet(ep_graph *g, const char *name, ep_packet *p,
@@ -120,6 +121,37 @@ EP_API int ep_graph_close_all_inputs(ep_graph *g);
  * inputs were closed, after an error, or after a cancel. Returns 0, the
  * first error's code, or EP_ECANCELED. EP_ESTATE if never started. */
 EP_API int ep_graph_wait(ep_graph *g);
+
+/* Returns the graph to a clean running state without closing it, for a
+ * seek: the nodes stay open (models stay loaded) and the graph keeps
+ * running afterwards. In order, it
+ *   1. quiesces: new process() calls are held back, and it waits until
+ *      every call in progress has returned (ep_graph_add_packet calls made
+ *      meanwhile wait until the flush is over);
+ *   2. releases every packet queued on any input queue, node or poller
+ *      (counted as drops in the stats);
+ *   3. resets every stream that is not closed, graph input streams
+ *      included, to Unstarted: the next packet may carry any timestamp,
+ *      also one before those already sent; closed streams stay closed;
+ *   4. calls the `reset` hook of every open node that has one, one at a
+ *      time, on the calling thread (input stream handlers keep no state
+ *      besides the queues and bounds cleared above);
+ *   5. lets the graph run again.
+ * Sources (nodes without inputs) are not stopped: a source without a reset
+ * hook continues where it was, with its output streams reset. Flush is
+ * meant for graphs fed by the application. Observer callbacks that
+ * returned before the flush returned are the last for packets sent before
+ * it. Must not be called from an observer or a calculator (it would wait
+ * for itself). Returns 0; EP_ESTATE when the graph is not running (never
+ * started, finished, stopped on an error or canceled); a reset hook's
+ * error, which also fails the graph. Concurrent flushes run one after the
+ * other. */
+EP_API int ep_graph_flush(ep_graph *g);
+
+/* True once the graph has stopped running: finished, stopped on an error,
+ * or canceled (ep_graph_wait then returns without blocking long). False
+ * while it runs or before it starts. */
+EP_API bool ep_graph_stopped(ep_graph *g);
 
 /* Stops the graph soon: no more process() calls; nodes are closed; wait
  * returns EP_ECANCELED (unless an error came first). Safe from any
