@@ -222,11 +222,10 @@ static GstStateChangeReturn change_state(GstElement *el, GstStateChange t) {
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_edgepipe_parent_class)->change_state(el, t);
   if (t == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    /* The graph keeps running with its model: frames still in it are
-     * dropped as they come out, and timestamps go on from the last. */
-    ep__gst_edgepipe_flush_queues(self, FALSE);
+    /* The graph keeps running with its model, flushed: the next stream
+     * starts clean, from its own timestamps. */
+    ep__gst_edgepipe_reset(self, FALSE);
     self->have_in_info = FALSE;
-    self->rebase = TRUE;
   }
   if (t == GST_STATE_CHANGE_READY_TO_NULL)
     unload_graph(self);

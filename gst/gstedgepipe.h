@@ -9,11 +9,13 @@
  * buffers and serialized events leave in the order they came in.
  *
  * The graph lives from NULL->READY (loaded, validated, started: the model
- * is loaded there) to READY->NULL. EOS closes its input and waits for it
- * (every frame is out before EOS); the next buffer after that starts a new
- * graph. A flushing seek keeps the graph: frames from before the flush
- * still in the graph are thrown away when they come out, and packet
- * timestamps are rebased so they keep increasing.
+ * is loaded there) to READY->NULL, started once. EOS waits until every
+ * frame sent has its result (every frame is out before EOS), then flushes
+ * the graph (ep_graph_flush) so what follows runs on it from its own
+ * timestamps. A flushing seek (FLUSH_STOP) and PAUSED->READY flush it too:
+ * frames still in it are dropped with their results, and packet timestamps
+ * are the buffers' PTS again. Only a graph that failed is replaced by a
+ * new one (the next buffer starts it).
  *
  * Locks: `lock` guards the queues and the flags beside them (the streaming
  * thread, the graph threads, the src task and flush events take it, briefly
@@ -57,9 +59,7 @@ struct _GstEdgepipe {
   /* Streaming thread only. */
   GstVideoInfo in_info;
   gboolean have_in_info;
-  gint64 last_ts;   /* the last packet timestamp sent, G_MININT64: none */
-  gint64 ts_offset; /* packet timestamp = PTS in µs + ts_offset */
-  gboolean rebase;  /* after a flush: move ts_offset past last_ts */
+  gint64 last_ts; /* the last packet timestamp sent, G_MININT64: none */
 
   /* Set when the session loads; read by the result callback. */
   gchar *default_label;
@@ -87,8 +87,14 @@ int ep__gst_edgepipe_on_result(void *user, int64_t ts, const ep_gst_result *r);
  * events a flush keeps (stream-start, caps, tags: not segment or EOS). */
 void ep__gst_edgepipe_flush_queues(GstEdgepipe *self,
                                    gboolean keep_sticky_events);
-/* Frees every pending frame (once no graph runs). */
+/* Frees every pending frame (once no result can come: no graph runs, or
+ * it was flushed). */
 void ep__gst_edgepipe_clear_pending(GstEdgepipe *self);
+
+/* Flushes the graph (takes graph_lock) and then the queues: frames sent
+ * before are forgotten, and the next may carry any timestamp. Streaming
+ * thread, or with streaming stopped. */
+void ep__gst_edgepipe_reset(GstEdgepipe *self, gboolean keep_sticky_events);
 
 /* gstedgepipe.c: posts the element message "edgepipe-graph-started" (a
  * graph was created and started: its nodes opened, models loaded). */

@@ -302,6 +302,14 @@ int ep__gst_session_drain(ep_gst_session *s, char **err) {
   return rc;
 }
 
+int ep__gst_session_flush(ep_gst_session *s) {
+  return s && s->g ? ep_graph_flush(s->g) : 0;
+}
+
+gboolean ep__gst_session_failed(ep_gst_session *s) {
+  return s && s->g && ep_graph_stopped(s->g);
+}
+
 void ep__gst_session_stop(ep_gst_session *s) {
   if (s && s->g) {
     ep_graph_destroy(s->g);

@@ -8,13 +8,19 @@
  *   ep__gst_session_start    create and start a graph (opens every node:
  *                            loads the model); results go to the callback
  *   ep__gst_session_add ...  feed frames (timestamps strictly increasing)
+ *   ep__gst_session_flush    drop what the graph holds and reset its
+ *                            streams and calculators (a seek, or after
+ *                            EOS): timestamps may start again; the nodes
+ *                            stay open, the model loaded
  *   ep__gst_session_drain    close the input and wait: every result is out
+ *                            (ends the graph: used after it failed)
  *   ep__gst_session_stop     cancel (if running), wait, free the graph
  *   ep__gst_session_free
  *
  * A drained or stopped session can be started again: that creates a new
  * graph from the same text (the graph API starts a graph only once, so the
- * nodes, the model included, are opened again).
+ * nodes, the model included, are opened again). The element does so only
+ * after a graph failed.
  *
  * Threads: load/start/drain/stop/free from one thread at a time (the
  * element's streaming or state-change thread, under its graph lock); add
@@ -66,6 +72,15 @@ int ep__gst_session_add(ep_gst_session *s, ep_packet *p);
  * been delivered when it returns. Then frees the graph. 0, or the graph's
  * error code with *err set. */
 int ep__gst_session_drain(ep_gst_session *s, char **err);
+
+/* ep_graph_flush on the running graph (see graph.h): once it returns no
+ * result of a frame sent before comes. 0 when no graph runs; EP_ESTATE
+ * when the graph stopped on an error. */
+int ep__gst_session_flush(ep_gst_session *s);
+
+/* True when the running graph stopped on an error (no more results come);
+ * FALSE when it runs or there is none. */
+gboolean ep__gst_session_failed(ep_gst_session *s);
 
 /* Cancels, waits and frees the running graph, if any. */
 void ep__gst_session_stop(ep_gst_session *s);

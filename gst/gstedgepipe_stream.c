@@ -277,26 +277,22 @@ static GstFlowReturn wait_room(GstEdgepipe *self) {
   return ret;
 }
 
-/* Packet timestamps: the PTS in µs, kept strictly increasing (a repeated
- * PTS moves up by 1 µs; after a flush the offset moves past the last one,
- * since the graph keeps running). */
+/* Packet timestamps: the PTS in µs, kept strictly increasing within a
+ * run (a repeated PTS moves up by 1 µs). A flush or EOS resets the graph's
+ * streams, so the next frame starts again from its own PTS. */
 static gint64 next_ts(GstEdgepipe *self, GstBuffer *buf) {
-  gboolean has_pts = GST_BUFFER_PTS_IS_VALID(buf);
   gint64 none = G_MININT64;
-  gint64 t = has_pts
-                 ? (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND) + self->ts_offset
+  gint64 t = GST_BUFFER_PTS_IS_VALID(buf)
+                 ? (gint64)(GST_BUFFER_PTS(buf) / GST_USECOND)
                  : (self->last_ts == none ? 0 : self->last_ts + 1);
-  if (self->last_ts != none && t <= self->last_ts) {
-    if (self->rebase && has_pts)
-      self->ts_offset += self->last_ts + 1 - t;
+  if (self->last_ts != none && t <= self->last_ts)
     t = self->last_ts + 1;
-  }
-  self->rebase = FALSE;
   self->last_ts = t;
   return t;
 }
 
-/* Starts a graph if none runs (after EOS); FALSE after posting an error. */
+/* Starts a graph if none runs (after a graph failed); FALSE after posting
+ * an error. */
 static gboolean ensure_graph(GstEdgepipe *self) {
   g_mutex_lock(&self->graph_lock);
   char *err = NULL;
@@ -305,7 +301,6 @@ static gboolean ensure_graph(GstEdgepipe *self) {
   if (started) {
     rc = ep__gst_session_start(self->session, &err);
     self->last_ts = G_MININT64;
-    self->ts_offset = 0;
   }
   g_mutex_unlock(&self->graph_lock);
   if (rc < 0)
@@ -439,11 +434,45 @@ static void resolve_rest(GstEdgepipe *self) {
   }
 }
 
+/* A frame sent into the graph whose result has not come yet (lock held). */
+static gboolean frames_in_graph(GstEdgepipe *self) {
+  for (GList *l = self->pending.head; l; l = l->next) {
+    const item *it = l->data;
+    if (!it->event && !it->stale)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Waits until every frame sent has its result, the graph failed, or a flush
+ * or state change interrupts (graph_lock held). The graph may be failed
+ * from a graph thread without a result to wake us: look every 50 ms. */
+static void wait_results(GstEdgepipe *self) {
+  gboolean more = TRUE;
+  while (more && !ep__gst_session_failed(self->session)) {
+    g_mutex_lock(&self->lock);
+    if (!self->flushing && frames_in_graph(self))
+      g_cond_wait_until(&self->cond, &self->lock,
+                        g_get_monotonic_time() + 50 * G_TIME_SPAN_MILLISECOND);
+    more = !self->flushing && frames_in_graph(self);
+    g_mutex_unlock(&self->lock);
+  }
+}
+
+/* EOS: every frame's result goes downstream before the EOS. The graph is
+ * not ended but flushed, so frames after the EOS (a new stream, a seek)
+ * run on it with the model loaded; a failed graph is ended and reported. */
 static gboolean on_eos(GstEdgepipe *self, GstEvent *ev) {
   char *err = NULL;
+  int rc = 0;
   g_mutex_lock(&self->graph_lock);
-  int rc = ep__gst_session_drain(self->session, &err);
+  wait_results(self);
+  if (ep__gst_session_failed(self->session))
+    rc = ep__gst_session_drain(self->session, &err);
+  else
+    ep__gst_session_flush(self->session);
   g_mutex_unlock(&self->graph_lock);
+  self->last_ts = G_MININT64;
   /* The error before the EOS, so the application sees it first. */
   if (rc < 0)
     GST_ELEMENT_ERROR(self, LIBRARY, FAILED, ("edgepipe: %s", err), (NULL));
@@ -466,13 +495,23 @@ static gboolean on_flush_start(GstEdgepipe *self, GstEvent *ev) {
   return ok;
 }
 
+void ep__gst_edgepipe_reset(GstEdgepipe *self, gboolean keep_sticky_events) {
+  g_mutex_lock(&self->graph_lock);
+  /* A graph that failed is reported by the next frame sent. */
+  ep__gst_session_flush(self->session);
+  g_mutex_unlock(&self->graph_lock);
+  /* No result of a frame sent before can come now: forget them all. */
+  ep__gst_edgepipe_flush_queues(self, keep_sticky_events);
+  ep__gst_edgepipe_clear_pending(self);
+  self->last_ts = G_MININT64;
+}
+
 static gboolean on_flush_stop(GstEdgepipe *self, GstEvent *ev) {
-  ep__gst_edgepipe_flush_queues(self, TRUE);
+  ep__gst_edgepipe_reset(self, TRUE);
   g_mutex_lock(&self->lock);
   self->flushing = FALSE;
   self->src_ret = GST_FLOW_OK;
   g_mutex_unlock(&self->lock);
-  self->rebase = TRUE;
   gboolean ok = gst_pad_push_event(self->srcpad, ev);
   return gst_pad_start_task(self->srcpad, src_loop, self, NULL) && ok;
 }

@@ -349,6 +349,73 @@ GST_START_TEST(on_drop_with_the_face_graph) {
 }
 GST_END_TEST;
 
+/* --- the packet timestamps of dropped frames ------------------------------
+ *
+ * The element logs the packet timestamp of each frame the graph dropped
+ * (GST_LOG in emit_dropped); these tests read it to see the timestamps the
+ * graph got, which the outgoing buffers (the input buffers) do not show. */
+
+#define MAX_STAMPS 64
+static GMutex stamp_mu;
+static gint64 stamps[MAX_STAMPS];
+static int n_stamps;
+
+static void record_drop_log(GstDebugCategory *cat, GstDebugLevel level,
+                            const gchar *file, const gchar *function, gint line,
+                            GObject *obj, GstDebugMessage *msg, gpointer user) {
+  (void)level, (void)file, (void)function, (void)line, (void)obj, (void)user;
+  gint64 ts;
+  if (strcmp(gst_debug_category_get_name(cat), "edgepipe") != 0 ||
+      sscanf(gst_debug_message_get(msg),
+             "the graph dropped the frame at %" G_GINT64_FORMAT, &ts) != 1)
+    return;
+  g_mutex_lock(&stamp_mu);
+  if (n_stamps < MAX_STAMPS)
+    stamps[n_stamps++] = ts;
+  g_mutex_unlock(&stamp_mu);
+}
+
+/* Starts recording (and silences the default log output meanwhile). */
+static void stamps_start(void) {
+  g_mutex_lock(&stamp_mu);
+  n_stamps = 0;
+  g_mutex_unlock(&stamp_mu);
+  gst_debug_set_active(TRUE);
+  gst_debug_set_threshold_for_name("edgepipe", GST_LEVEL_LOG);
+  gst_debug_remove_log_function(gst_debug_log_default);
+  gst_debug_add_log_function(record_drop_log, NULL, NULL);
+}
+
+static void stamps_stop(void) {
+  gst_debug_remove_log_function(record_drop_log);
+  gst_debug_add_log_function(gst_debug_log_default, NULL, NULL);
+  gst_debug_unset_threshold_for_name("edgepipe");
+}
+
+/* Checks the dropped frames' packet timestamps: the frame numbers in want
+ * (n of them), at FRAME_NS each. */
+static void expect_drops(const int *want, int n) {
+  g_mutex_lock(&stamp_mu);
+  ck_assert_int_eq(n_stamps, n);
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq(stamps[i], (gint64)(want[i] * FRAME_NS / GST_USECOND));
+  g_mutex_unlock(&stamp_mu);
+}
+
+static void push_gray(GstHarness *h, int from, int to) {
+  for (int i = from; i < to; i++) {
+    GstBuffer *b = gst_buffer_new_allocate(NULL, 64, NULL);
+    GST_BUFFER_PTS(b) = (GstClockTime)i * FRAME_NS;
+    ck_assert_int_eq(gst_harness_push(h, b), GST_FLOW_OK);
+  }
+}
+
+static void push_time_segment(GstHarness *h) {
+  GstSegment seg;
+  gst_segment_init(&seg, GST_FORMAT_TIME);
+  ck_assert(gst_harness_push_event(h, gst_event_new_segment(&seg)));
+}
+
 /* --- EOS and flushing
  * --------------------------------------------------------------- */
 
@@ -365,8 +432,10 @@ GST_START_TEST(eos_waits_for_every_frame) {
 }
 GST_END_TEST;
 
-/* A graph ended by EOS is replaced by a new one for the next frames. */
-GST_START_TEST(frames_after_eos_and_flush_run_in_a_new_graph) {
+/* EOS and a flush reset the graph that keeps running: no new graph, and
+ * its FlowLimiter (stuck with a frame in flight) lets a first frame pass
+ * again. */
+GST_START_TEST(frames_after_eos_and_flush_reuse_the_graph) {
   GstBus *bus = NULL;
   GstHarness *h = harness(
       "graph=" STUCK_GRAPH " side=allow_finish=false on-drop=drop", &bus);
@@ -379,7 +448,6 @@ GST_START_TEST(frames_after_eos_and_flush_run_in_a_new_graph) {
       GST_BUFFER_PTS(b) = (GstClockTime)i * FRAME_NS;
       ck_assert_int_eq(gst_harness_push(h, b), GST_FLOW_OK);
     }
-    /* A new graph has a new FlowLimiter: its first frame passes again. */
     ck_assert_uint_eq(push_eos_and_wait(h), 1);
     gst_buffer_unref(gst_harness_pull(h));
     ck_assert(gst_harness_push_event(h, gst_event_new_flush_start()));
@@ -388,6 +456,63 @@ GST_START_TEST(frames_after_eos_and_flush_run_in_a_new_graph) {
     gst_segment_init(&seg, GST_FORMAT_TIME);
     ck_assert(gst_harness_push_event(h, gst_event_new_segment(&seg)));
   }
+  ck_assert_int_eq(gt_count_graph_starts(bus), 0);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
+/* After EOS a new stream (stream-start, segment) runs on the same graph:
+ * no new graph, the FlowLimiter reset (its first frame passes again), and
+ * packets at the new stream's own PTS, from 0 again, without a flush. */
+GST_START_TEST(new_stream_after_eos_reuses_the_graph) {
+  GstBus *bus = NULL;
+  GstHarness *h = harness(
+      "graph=" STUCK_GRAPH " side=allow_finish=false on-drop=drop", &bus);
+  gst_harness_set_src_caps_str(
+      h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+  stamps_start();
+  push_gray(h, 0, 4);
+  ck_assert_uint_eq(push_eos_and_wait(h), 1);
+  ck_assert(gst_harness_push_event(h, gst_event_new_stream_start("second")));
+  push_time_segment(h);
+  push_gray(h, 0, 3);
+  ck_assert_uint_eq(push_eos_and_wait(h), 2);
+  stamps_stop();
+  expect_drops((const int[]){1, 2, 3, 1, 2}, 5);
+  for (int i = 0; i < 2; i++) {
+    GstBuffer *b = gst_harness_pull(h);
+    ck_assert_uint_eq(GST_BUFFER_PTS(b), 0);
+    gst_buffer_unref(b);
+  }
+  ck_assert_int_eq(gt_count_graph_starts(bus), 1);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
+/* A flushing seek back into the file: the graph sees the buffers' own PTS
+ * (earlier than before the seek), not timestamps shifted to keep growing,
+ * and the graph is kept. */
+GST_START_TEST(flush_gives_the_graph_the_file_timestamps) {
+  GstBus *bus = NULL;
+  GstHarness *h = harness(
+      "graph=" STUCK_GRAPH " side=allow_finish=false on-drop=drop", &bus);
+  gst_harness_set_src_caps_str(
+      h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+  push_gray(h, 0, 10);
+  gst_buffer_unref(gst_harness_pull(h));
+  ck_assert(gst_harness_push_event(h, gst_event_new_flush_start()));
+  ck_assert(gst_harness_push_event(h, gst_event_new_flush_stop(TRUE)));
+  push_time_segment(h);
+  stamps_start();
+  push_gray(h, 3, 6);
+  ck_assert_uint_eq(push_eos_and_wait(h), 1);
+  stamps_stop();
+  expect_drops((const int[]){4, 5}, 2);
+  GstBuffer *b = gst_harness_pull(h);
+  ck_assert_uint_eq(GST_BUFFER_PTS(b), 3 * FRAME_NS);
+  gst_buffer_unref(b);
   ck_assert_int_eq(gt_count_graph_starts(bus), 1);
   gst_harness_teardown(h);
   gst_object_unref(bus);
@@ -448,7 +573,9 @@ static Suite *element_suite(void) {
   tcase_add_test(tc, on_drop_passthrough_pushes_every_frame_in_order);
   tcase_add_test(tc, on_drop_with_the_face_graph);
   tcase_add_test(tc, eos_waits_for_every_frame);
-  tcase_add_test(tc, frames_after_eos_and_flush_run_in_a_new_graph);
+  tcase_add_test(tc, frames_after_eos_and_flush_reuse_the_graph);
+  tcase_add_test(tc, new_stream_after_eos_reuses_the_graph);
+  tcase_add_test(tc, flush_gives_the_graph_the_file_timestamps);
   tcase_add_test(tc, flush_drops_frames_in_flight_and_keeps_the_graph);
   suite_add_tcase(s, tc);
   return s;
