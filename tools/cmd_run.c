@@ -152,6 +152,21 @@ static void print_stats(ep_graph *g) {
   free(s);
 }
 
+/* Graph input (or source) to each output stream, per frame. */
+static void print_latency(ep_graph *g) {
+  ep_stream_latency *l = NULL;
+  size_t n = 0;
+  if (ep_graph_latency(g, &l, &n) < 0)
+    return;
+  fprintf(stderr, "%-24s %10s %10s %10s %10s\n", "output stream", "frames",
+          "p50 ms", "p99 ms", "max ms");
+  for (size_t i = 0; i < n; i++)
+    fprintf(stderr, "%-24s %10" PRIu64 " %10.3f %10.3f %10.3f\n",
+            l[i].stream, l[i].frames, (double)l[i].p50_ns / 1e6,
+            (double)l[i].p99_ns / 1e6, (double)l[i].max_ns / 1e6);
+  free(l);
+}
+
 /* Parses the --side values; usage errors name the option. */
 static int make_sides(const struct pipe_run_args *a, ep_graph *g,
                       ep_side_packet *side) {
@@ -185,6 +200,8 @@ static int attach_printers(const struct pipe_run_args *a, ep_graph *g,
 static int finish(run_state *st, const struct pipe_run_args *a) {
   if (a->stats)
     print_stats(st->g);
+  if (a->latency)
+    print_latency(st->g);
   if (st->wait_rc < 0 && st->wait_rc != EP_ECANCELED) {
     const char *msg = ep_graph_error(st->g);
     fprintf(stderr, "pipe-run: %s\n", msg ? msg : ep_strerror(st->wait_rc));
@@ -198,6 +215,10 @@ static int run_graph(const struct pipe_run_args *a, run_state *st,
                      ep_side_packet *side, printer *pr) {
   if (a->threads > 0)
     ep_graph_set_num_threads(st->g, a->threads);
+  if (a->trace)
+    ep_graph_set_trace(st->g, a->trace);
+  if (a->latency)
+    ep_graph_enable_latency(st->g);
   int rc = make_sides(a, st->g, side);
   if (rc == PIPE_RUN_OK)
     rc = attach_printers(a, st->g, pr);
