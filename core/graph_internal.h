@@ -161,9 +161,9 @@ struct ep_graph {
   /* Profiling (profiler.h). The settings are the API thread's before
    * start; trace and lat are made at start and stay until destroy. */
   bool trace_on, latency_on;
-  char *trace_path;  /* NULL: the default path */
-  ep__trace *trace;  /* NULL when tracing is off: one branch per hook */
-  ep__latency *lat;  /* graph lock */
+  char *trace_path; /* NULL: the default path */
+  ep__trace *trace; /* NULL when tracing is off: one branch per hook */
+  ep__latency *lat; /* graph lock */
 };
 
 /* --- graph.c ---------------------------------------------------------------

@@ -28,7 +28,7 @@ uint64_t ep__prof_now(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* --- settings -------------------------------------------------------------- */
+/* --- settings ------------------------------------------------------------- */
 
 /* ProfilerConfig fields edgepipe acts on, then those it accepts and
  * ignores (MediaPipe's, so its graphs load). */
@@ -101,7 +101,7 @@ void ep__profiler_settings_read(const ep_cfg_node *pc, ep__profiler_settings *s,
   }
 }
 
-/* --- trace events ---------------------------------------------------------- */
+/* --- trace events --------------------------------------------------------- */
 
 enum { EV_SPAN, EV_QUEUE, EV_DROP };
 
@@ -251,7 +251,8 @@ void ep__trace_drop(ep__trace *t, int node, ep_timestamp ts) {
 
 static char *default_path(void) {
   const char *dir = getenv("TMPDIR");
-  return ep__strdup_printf("%s/edgepipe_trace.json", dir && *dir ? dir : "/tmp");
+  return ep__strdup_printf("%s/edgepipe_trace.json",
+                           dir && *dir ? dir : "/tmp");
 }
 
 int ep__trace_open(ep_graph *g, const char *path, ep__trace **out, char **err) {
@@ -323,8 +324,8 @@ int ep__trace_finish(ep__trace *t, char **err) {
     t->done = true;
     if (bad) {
       rc = EP_EIO;
-      *err = ep__strdup_printf("cannot write the trace file '%s': %s",
-                               t->path, strerror(e ? e : EIO));
+      *err = ep__strdup_printf("cannot write the trace file '%s': %s", t->path,
+                               strerror(e ? e : EIO));
     }
   }
   uv_mutex_unlock(&t->mu);
@@ -346,7 +347,7 @@ void ep__trace_free(ep__trace *t) {
   free(t);
 }
 
-/* --- latency --------------------------------------------------------------- */
+/* --- latency -------------------------------------------------------------- */
 
 typedef struct lat_slot {
   ep_timestamp ts;
@@ -407,7 +408,7 @@ void ep__latency_free(ep__latency *l) {
   free(l);
 }
 
-/* --- the graph API (graph.h) ------------------------------------------------ */
+/* --- the graph API (graph.h) ---------------------------------------------- */
 
 /* True before ep_graph_start was called. */
 static bool not_started(ep_graph *g) {

@@ -86,7 +86,7 @@ void ep__latency_sent(ep__latency *l, const ep__stream *s, ep_timestamp ts);
 const ep__histogram *ep__latency_hist(const ep__latency *l, size_t i);
 void ep__latency_free(ep__latency *l);
 
-/* --- the graph's side (called by graph.c) ----------------------------------- */
+/* --- the graph's side (called by graph.c) --------------------------------- */
 
 /* Reads the config's profiler_config into g's settings (after build). */
 int ep__profile_configure(ep_graph *g);

@@ -161,9 +161,9 @@ static void print_latency(ep_graph *g) {
   fprintf(stderr, "%-24s %10s %10s %10s %10s\n", "output stream", "frames",
           "p50 ms", "p99 ms", "max ms");
   for (size_t i = 0; i < n; i++)
-    fprintf(stderr, "%-24s %10" PRIu64 " %10.3f %10.3f %10.3f\n",
-            l[i].stream, l[i].frames, (double)l[i].p50_ns / 1e6,
-            (double)l[i].p99_ns / 1e6, (double)l[i].max_ns / 1e6);
+    fprintf(stderr, "%-24s %10" PRIu64 " %10.3f %10.3f %10.3f\n", l[i].stream,
+            l[i].frames, (double)l[i].p50_ns / 1e6, (double)l[i].p99_ns / 1e6,
+            (double)l[i].max_ns / 1e6);
   free(l);
 }
 

@@ -167,7 +167,7 @@ typedef struct ep_node_stats {
  * entries (caller frees with free()). */
 EP_API int ep_graph_stats(ep_graph *g, ep_node_stats **out, size_t *n);
 
-/* --- tracing and latency --------------------------------------------------- */
+/* --- tracing and latency ------------------------------------------------ */
 
 /* Writes a Chrome trace-event JSON (chrome://tracing, Perfetto) of the run
  * to path: a span per open/process/close call on one track per node, the
