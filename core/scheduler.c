@@ -315,7 +315,11 @@ static void deadlock(ep_graph *g) {
     for (int k = 0; k < g->nodes[i]->in_ports.n; k++) {
       ep__input *in = g->nodes[i]->in[k];
       if (in && in->full) {
-        in->max *= 2;
+        /* Producers that are not sources push past the limit, so one
+         * doubling may leave the queue still full (and the graph stuck). */
+        do
+          in->max *= 2;
+        while (in->max <= in->len);
         ep__sched_update_full(g, in);
       }
     }
