@@ -15,8 +15,8 @@ define setup
 	  $(MESON) setup $(1) $(2) || { rm -rf $(1); exit 1; }; fi
 endef
 
-.PHONY: all deps models build demo check check-asan check-tsan check-fuzz \
-        bench clean
+.PHONY: all deps models sample sample-long build demo check check-asan \
+        check-tsan check-fuzz bench clean
 
 all: build
 
@@ -30,10 +30,17 @@ build: deps
 	$(call setup,build,--buildtype=release)
 	$(NINJA) -C build
 
-demo: models build
+# The sample clips, made from tests/data/astronaut.png (not committed).
+sample: deps
+	@scripts/make-sample out/sample.mp4 4
+
+sample-long: deps
+	@scripts/make-sample out/sample-30s.mp4 30
+
+demo: models sample build
 	@scripts/demo build
 
-check: deps models check-asan check-tsan check-fuzz
+check: deps models sample check-asan check-tsan check-fuzz
 	@printf 'make check: '; scripts/test-summary build-check build-tsan
 
 check-asan: deps models
@@ -60,7 +67,7 @@ check-fuzz: deps
 	$(NINJA) -C build-fuzz
 	@scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
 
-bench: models
+bench: models sample sample-long
 	$(call setup,build-bench,--buildtype=release -Db_ndebug=true)
 	$(NINJA) -C build-bench
 	@QUICK=$(QUICK) bench/run build-bench

@@ -840,19 +840,20 @@ static int finish_load(ep_cfg_doc *doc, const char *path, ep_graph_config **out,
   return 0;
 }
 
-/* The parsers give one message without a line end; loads give lines. */
+/* A parser's message becomes one line like every other problem: a line
+ * end added, and control characters (from a quoted bad token) escaped. */
 static int parse_failed(int rc, char **err) {
-  size_t n = *err ? strlen(*err) : 0;
-  if (n && (*err)[n - 1] != '\n') {
-    char *t = realloc(*err, n + 2);
-    if (t) {
-      t[n] = '\n';
-      t[n + 1] = '\0';
-      *err = t;
-    }
-  } else if (!*err) {
-    *err = ep__strdup_printf("%s\n", ep_strerror(rc));
+  ep_diag d = {0};
+  if (*err) {
+    size_t n = strlen(*err);
+    if (n && (*err)[n - 1] == '\n')
+      (*err)[n - 1] = '\0';
+    ep__diag_add(&d, NULL, "%s", *err);
+    free(*err);
+  } else {
+    ep__diag_add(&d, NULL, "%s", ep_strerror(rc));
   }
+  *err = ep__diag_take(&d);
   return rc;
 }
 

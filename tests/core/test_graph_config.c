@@ -1,6 +1,7 @@
 /* Reading graph files (pbtxt and YAML) into ep_graph_config, and printing
  * them back in canonical form. */
 #include <check.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +230,20 @@ static void check_twin_files(const char *stem) {
 
 START_TEST(twin_files_print_identically) {
   check_twin_files("tests/data/graphs/options_twin");
-  check_twin_files("graphs/demo");
+  /* Every graph in graphs/ that comes in both formats. */
+  char *pattern = gt_source_path("graphs/*.yaml");
+  glob_t g;
+  ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
+  size_t root = strlen(pattern) - strlen("graphs/*.yaml");
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    char *stem = strndup(g.gl_pathv[i] + root,
+                         strlen(g.gl_pathv[i] + root) - strlen(".yaml"));
+    check_twin_files(stem);
+    free(stem);
+  }
+  ck_assert_uint_ge(g.gl_pathc, 1);
+  globfree(&g);
+  free(pattern);
 }
 END_TEST
 
@@ -509,6 +523,12 @@ START_TEST(parse_errors_pass_through) {
   ck_assert_ptr_nonnull(err);
   ck_assert_str_eq(err, "t.pbtxt:2:1: expected '}' to close 'node' opened "
                         "at 1:1\n");
+  free(err);
+  /* A parser message quoting a multi-line token stays one line. */
+  g = gt_load("yaml", "options: {e passed\n\n  - name: sink\n", &err);
+  ck_assert_ptr_null(g);
+  ck_assert_str_eq(err, "t.yaml:3:9: 'e passed\\n- name' has no value "
+                        "(null); give a value or leave the field out\n");
   free(err);
   ck_assert_int_eq(ep__graph_config_load_file("/nonexistent/g.pbtxt", &g, &err),
                    EP_ENOENT);

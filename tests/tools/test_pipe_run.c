@@ -1,6 +1,7 @@
 /* pipe-run, the built binary: --validate, --print-config, --dot, plugins
  * and the command line's exit codes (0 ok, 1 graph error, 2 usage). */
 #include <check.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,28 @@ START_TEST(validate_ok) {
   ck_assert_str_eq(r.out, fmt("%s/uses_subgraph.pbtxt: ok\n"
                               "%s/options_twin.yaml: ok\n",
                               data, data));
+  ck_assert_int_eq(r.status, 0);
+  free(r.out);
+}
+END_TEST
+
+/* Every graph shipped in graphs/ (and its subgraphs) validates against the
+ * built-in calculators, without plugins. */
+START_TEST(validate_repo_graphs) {
+  const char *src = getenv("EP_SOURCE_ROOT");
+  glob_t g;
+  ck_assert_int_eq(glob(fmt("%s/graphs/*.pbtxt", src), 0, NULL, &g), 0);
+  glob(fmt("%s/graphs/*.y*ml", src), GLOB_APPEND, NULL, &g);
+  glob(fmt("%s/graphs/subgraphs/*", src), GLOB_APPEND, NULL, &g);
+  ck_assert_uint_ge(g.gl_pathc, 4);
+  char args[16384] = "--validate", want[16384] = "";
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    strcat(strcat(strcat(args, " '"), g.gl_pathv[i]), "'");
+    strcat(strcat(want, g.gl_pathv[i]), ": ok\n");
+  }
+  globfree(&g);
+  result r = run(NULL, args);
+  ck_assert_str_eq(r.out, want);
   ck_assert_int_eq(r.status, 0);
   free(r.out);
 }
@@ -201,6 +224,25 @@ START_TEST(usage_errors) {
 }
 END_TEST
 
+/* Errors inside a subgraph found under graphs/ name its file relative to
+ * the working folder. */
+START_TEST(subgraph_paths_are_relative) {
+  char cmd[16384];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s/..' && '%s' --validate graphs/uses_loop.pbtxt 2>&1", data,
+           tool);
+  FILE *p = popen(cmd, "r");
+  char out[4096] = "";
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  ck_assert_int_eq(WEXITSTATUS(pclose(p)), 1);
+  ck_assert_str_eq(out, "graphs/subgraphs/loop_b.pbtxt:6:15: node 'a' "
+                        "(LoopATestSubgraph): subgraph recursion: "
+                        "LoopATestSubgraph -> LoopBTestSubgraph -> "
+                        "LoopATestSubgraph\n");
+}
+END_TEST
+
 START_TEST(help_and_version) {
   result r = run(NULL, "--help");
   ck_assert_int_eq(r.status, 0);
@@ -226,6 +268,7 @@ int main(void) {
   Suite *s = suite_create("pipe_run");
   TCase *tc = tcase_create("tools");
   tcase_add_test(tc, validate_ok);
+  tcase_add_test(tc, validate_repo_graphs);
   tcase_add_test(tc, validate_malformed);
   tcase_add_test(tc, validate_syntax_error);
   tcase_add_test(tc, validate_reports_every_error);
@@ -233,6 +276,7 @@ int main(void) {
   tcase_add_test(tc, print_config_twins);
   tcase_add_test(tc, dot_file);
   tcase_add_test(tc, usage_errors);
+  tcase_add_test(tc, subgraph_paths_are_relative);
   tcase_add_test(tc, help_and_version);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
