@@ -6,8 +6,10 @@
  * and an async handle ends the loop when a helper thread's ep_graph_wait
  * returns. Exit: 0, 1 on a graph error, 2 on a usage error, 128+signal
  * after a signal. */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@ typedef struct run_state {
 /* --- --print: packets as JSON lines -----------------------------------------
  */
 
+/* The first write error on stdout (errno), for the message at the end. */
+static atomic_int stdout_errno;
+
 typedef struct printer {
   const char *stream;
 } printer;
@@ -50,8 +55,14 @@ static int print_packet(void *user, ep_packet *p) {
   printf("{\"stream\":\"%s\",\"timestamp\":\"%s\",\"type\":\"%s\","
          "\"value\":%s}\n",
          pr->stream, ts, t->name, val);
+  /* A full disk: stop the graph rather than print into the void. */
+  int rc = 0;
+  if (ferror(stdout)) {
+    rc = EP_EIO;
+    atomic_store(&stdout_errno, errno);
+  }
   funlockfile(stdout);
-  return 0;
+  return rc;
 }
 
 /* --- the event loop
@@ -197,12 +208,28 @@ static int attach_printers(const struct pipe_run_args *a, ep_graph *g,
   return PIPE_RUN_OK;
 }
 
+/* Whether everything --print wrote reached stdout (a full disk, a closed
+ * pipe); says why not. */
+static bool stdout_ok(void) {
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return true;
+  int e = atomic_load(&stdout_errno);
+  e = e ? e : errno ? errno : EIO;
+  fprintf(stderr, "pipe-run: cannot write the printed packets: %s\n",
+          strerror(e));
+  return false;
+}
+
 static int finish(run_state *st, const struct pipe_run_args *a) {
+  bool printed = a->n_prints == 0 || stdout_ok();
+  if (!printed)
+    st->wait_rc = st->wait_rc < 0 ? st->wait_rc : EP_EIO;
   if (a->stats)
     print_stats(st->g);
   if (a->latency)
     print_latency(st->g);
-  if (st->wait_rc < 0 && st->wait_rc != EP_ECANCELED) {
+  if (st->wait_rc < 0 && st->wait_rc != EP_ECANCELED && printed) {
     const char *msg = ep_graph_error(st->g);
     fprintf(stderr, "pipe-run: %s\n", msg ? msg : ep_strerror(st->wait_rc));
   }
