@@ -359,11 +359,16 @@ START_TEST(corrupt_video) {
       ARGS(transcode(), "--side", side, "--side", "output=null"));
   expect(&r, 1, "node 'decode' (VideoDecoderCalculator): cannot decode ");
   expect(&r, 1, "garbage.mp4'");
+  /* Cut before its first frame: GStreamer says "no playable streams", or
+   * on a loaded machine the decoder's frame timeout comes first. */
   snprintf(side, sizeof side, "input=%s", cut);
   run(&r, NULL, 0, 0,
       ARGS(transcode(), "--side", side, "--side", "output=null"));
-  expect(&r, 1, "node 'decode' (VideoDecoderCalculator): cannot decode ");
+  expect(&r, 1, "node 'decode' (VideoDecoderCalculator): ");
   expect(&r, 1, "cut.mp4'");
+  ck_assert_msg(strstr(r.err, "no playable streams") ||
+                    strstr(r.err, "no frame within"),
+                "%s", r.err);
 }
 END_TEST
 
