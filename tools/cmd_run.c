@@ -144,22 +144,33 @@ static int loop_run(run_state *st) {
 /* --- setup and the end
  * -------------------------------------------------------- */
 
+/* The widest of a column's entries, at least `min`. */
+static int column_width(const ep_node_stats *s, size_t n, bool calc, int min) {
+  int w = min;
+  for (size_t i = 0; i < n; i++) {
+    int k = (int)strlen(calc ? s[i].calculator : s[i].name);
+    w = k > w ? k : w;
+  }
+  return w;
+}
+
 static void print_stats(ep_graph *g) {
   ep_node_stats *s = NULL;
   size_t n = 0;
   if (ep_graph_stats(g, &s, &n) < 0)
     return;
-  fprintf(stderr, "%-24s %-28s %10s %10s %10s %8s %10s %10s %10s %6s\n", "node",
-          "calculator", "calls", "in", "out", "drops", "p50 us", "p99 us",
-          "max us", "maxq");
+  int wn = column_width(s, n, false, 4), wc = column_width(s, n, true, 10);
+  fprintf(stderr, "%-*s %-*s %10s %10s %10s %8s %10s %10s %10s %6s\n", wn,
+          "node", wc, "calculator", "calls", "in", "out", "drops", "p50 us",
+          "p99 us", "max us", "maxq");
   for (size_t i = 0; i < n; i++)
     fprintf(stderr,
-            "%-24s %-28s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+            "%-*s %-*s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64
             " %10.1f %10.1f %10.1f %6" PRIu64 "\n",
-            s[i].name, s[i].calculator, s[i].process_calls, s[i].packets_in,
-            s[i].packets_out, s[i].drops, (double)s[i].time_p50_ns / 1e3,
-            (double)s[i].time_p99_ns / 1e3, (double)s[i].time_max_ns / 1e3,
-            s[i].max_queue);
+            wn, s[i].name, wc, s[i].calculator, s[i].process_calls,
+            s[i].packets_in, s[i].packets_out, s[i].drops,
+            (double)s[i].time_p50_ns / 1e3, (double)s[i].time_p99_ns / 1e3,
+            (double)s[i].time_max_ns / 1e3, s[i].max_queue);
   free(s);
 }
 
