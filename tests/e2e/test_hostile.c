@@ -90,10 +90,22 @@ typedef struct result {
   char err[16384];
 } result;
 
+/* Waits up to 60 s for path to hold data: the run is past its start-up
+ * (a slow one under sanitizers), with its signal handlers in place. */
+static void wait_for_output(const char *path) {
+  struct stat st;
+  for (int i = 0; path && i < 600; i++) {
+    if (stat(path, &st) == 0 && st.st_size > 0)
+      return;
+    usleep(100000);
+  }
+}
+
 /* Runs pipe-run with args (NULL-terminated), stdout to out_path (NULL:
- * /dev/null); sends sig after delay_ms when sig != 0. */
-static void run(result *r, const char *out_path, int sig, int delay_ms,
-                const char *const *args) {
+ * /dev/null); when sig != 0, sends it delay_ms after ready_file (if not
+ * NULL) has data. */
+static void run_signal(result *r, const char *out_path, int sig, int delay_ms,
+                       const char *ready_file, const char *const *args) {
   int err[2];
   ck_assert_int_eq(pipe(err), 0);
   pid_t pid = fork();
@@ -110,6 +122,7 @@ static void run(result *r, const char *out_path, int sig, int delay_ms,
   }
   close(err[1]);
   if (sig) {
+    wait_for_output(ready_file);
     usleep((useconds_t)delay_ms * 1000);
     kill(pid, sig);
   }
@@ -141,6 +154,11 @@ static void run(result *r, const char *out_path, int sig, int delay_ms,
   r->status = timed_out       ? -1
               : WIFEXITED(st) ? WEXITSTATUS(st)
                               : 128 + WTERMSIG(st);
+}
+
+static void run(result *r, const char *out_path, int sig, int delay_ms,
+                const char *const *args) {
+  run_signal(r, out_path, sig, delay_ms, NULL, args);
 }
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -440,8 +458,8 @@ START_TEST(ctrl_c_leaves_a_playable_file) {
   char out[600];
   snprintf(out, sizeof out, "output=%s", mp4);
   result r;
-  run(&r, NULL, SIGINT, 1500,
-      ARGS(transcode(), "--side", "input=test", "--side", out));
+  run_signal(&r, NULL, SIGINT, 500, mp4,
+             ARGS(transcode(), "--side", "input=test", "--side", out));
   expect(&r, 130, "pipe-run: interrupted, stopping the sources");
   struct stat st;
   ck_assert_int_eq(stat(mp4, &st), 0);
