@@ -302,6 +302,18 @@ static int create(ep_graph_config *cfg, ep_graph **out, char **err) {
   return 0;
 }
 
+int ep__graph_create_from_config(ep_graph_config *cfg, ep_graph **out,
+                                 char **err) {
+  if (err)
+    *err = NULL;
+  if (!cfg || !out) {
+    ep__graph_config_free(cfg);
+    return EP_EINVAL;
+  }
+  *out = NULL;
+  return create(cfg, out, err);
+}
+
 int ep_graph_create_from_file(const char *path, ep_graph **out, char **err) {
   if (err)
     *err = NULL;

@@ -20,7 +20,8 @@ typedef enum pipe_run_mode {
   PIPE_RUN_DOT           /* --dot FILE GRAPH */
 } pipe_run_mode;
 
-/* A --side name=value pair; both point into argv. */
+/* A name=value pair (--side, --input-option, --output-option); both point
+ * into argv. */
 typedef struct pipe_run_side {
   const char *name;
   const char *value;
@@ -39,6 +40,10 @@ struct pipe_run_args {
   bool stats;          /* --stats */
   const char *input;   /* --input SRC, or NULL */
   const char *output;  /* --output DST, or NULL */
+  pipe_run_side *input_opts; /* --input-option NAME=VALUE, repeatable */
+  size_t n_input_opts;
+  pipe_run_side *output_opts; /* --output-option NAME=VALUE, repeatable */
+  size_t n_output_opts;
   const char **prints; /* --print STREAM, repeatable */
   size_t n_prints;
   const char *trace;    /* --trace FILE, or NULL */
