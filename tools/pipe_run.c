@@ -15,6 +15,10 @@ static const char usage_text[] =
     "       pipe-run --validate GRAPH...    check graphs, print every error\n"
     "       pipe-run --print-config GRAPH   print the expanded graph (pbtxt)\n"
     "       pipe-run --dot FILE GRAPH       write a Graphviz DOT of the graph\n"
+    "       pipe-run --list-calculators     list every known calculator\n"
+    "       pipe-run --describe NAME|all    print a calculator's ports and "
+    "options\n"
+    "       pipe-run --calculator-table     the same for all, as Markdown\n"
     "\n"
     "GRAPH is a .pbtxt or .yaml/.yml graph file.\n"
     "\n"
@@ -85,9 +89,9 @@ static void args_free(struct pipe_run_args *a) {
 
 /* Options that take a value; the value is argv[i+1] or after '='. */
 static const char *const valued[] = {
-    "--threads", "--side",   "--input", "--output",       "--input-option",
-    "--print",   "--trace",  "--plugin", "--output-option", "--dot",
-    NULL};
+    "--threads",      "--side",     "--input",   "--output",
+    "--input-option", "--output-option", "--print", "--trace",
+    "--plugin",       "--dot",      "--describe", NULL};
 
 static bool takes_value(const char *opt) {
   for (size_t i = 0; valued[i]; i++)
@@ -132,6 +136,10 @@ static int parse_valued(struct pipe_run_args *a, const char *opt,
     a->trace = val;
   } else if (strcmp(opt, "--plugin") == 0) {
     push_str(&a->plugins, &a->n_plugins, val);
+  } else if (strcmp(opt, "--describe") == 0) {
+    if (!set_mode(a, PIPE_RUN_DESCRIBE))
+      return usage_error("%s cannot be combined with another mode", opt);
+    a->describe = val;
   } else if (strcmp(opt, "--dot") == 0) {
     if (!set_mode(a, PIPE_RUN_DOT))
       return usage_error("%s cannot be combined with another mode", opt);
@@ -159,6 +167,10 @@ static int parse_flag(struct pipe_run_args *a, const char *opt) {
     m = PIPE_RUN_VALIDATE;
   else if (strcmp(opt, "--print-config") == 0)
     m = PIPE_RUN_PRINT_CONFIG;
+  else if (strcmp(opt, "--list-calculators") == 0)
+    m = PIPE_RUN_LIST;
+  else if (strcmp(opt, "--calculator-table") == 0)
+    m = PIPE_RUN_TABLE;
   else
     return usage_error("unknown option '%s'", opt);
   if (!set_mode(a, m))
@@ -187,6 +199,14 @@ static int parse_one(struct pipe_run_args *a, int argc, char **argv, int *i) {
 }
 
 static int check_graph_count(const struct pipe_run_args *a) {
+  bool registry_mode = a->mode == PIPE_RUN_LIST ||
+                       a->mode == PIPE_RUN_DESCRIBE ||
+                       a->mode == PIPE_RUN_TABLE;
+  if (registry_mode)
+    return a->n_graphs == 0 ? PIPE_RUN_OK
+                            : usage_error("this mode takes no graph, but "
+                                          "'%s' was given",
+                                          a->graphs[0]);
   if (a->n_graphs == 0)
     return usage_error("%s", "no graph file given");
   if (a->mode != PIPE_RUN_VALIDATE && a->n_graphs > 1)
@@ -267,6 +287,12 @@ static int dispatch(const struct pipe_run_args *a) {
     return ep__cmd_print_config(a);
   case PIPE_RUN_DOT:
     return ep__cmd_dot(a);
+  case PIPE_RUN_LIST:
+    return ep__cmd_list_calculators(a);
+  case PIPE_RUN_DESCRIBE:
+    return ep__cmd_describe(a);
+  case PIPE_RUN_TABLE:
+    return ep__cmd_calculator_table(a);
   case PIPE_RUN_RUN:
     break;
   }

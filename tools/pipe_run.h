@@ -17,7 +17,10 @@ typedef enum pipe_run_mode {
   PIPE_RUN_RUN,          /* pipe-run GRAPH [options] */
   PIPE_RUN_VALIDATE,     /* --validate GRAPH... */
   PIPE_RUN_PRINT_CONFIG, /* --print-config GRAPH */
-  PIPE_RUN_DOT           /* --dot FILE GRAPH */
+  PIPE_RUN_DOT,          /* --dot FILE GRAPH */
+  PIPE_RUN_LIST,         /* --list-calculators */
+  PIPE_RUN_DESCRIBE,     /* --describe NAME */
+  PIPE_RUN_TABLE         /* --calculator-table */
 } pipe_run_mode;
 
 /* A name=value pair (--side, --input-option, --output-option); both point
@@ -34,6 +37,7 @@ struct pipe_run_args {
   const char **graphs; /* one, or several for --validate */
   size_t n_graphs;
   const char *dot_file; /* --dot: where to write ("-": stdout) */
+  const char *describe; /* --describe NAME ("all": every one) */
   int threads;          /* --threads N; 0: the graph's or the default */
   pipe_run_side *sides; /* --side name=value, repeatable */
   size_t n_sides;
@@ -56,5 +60,8 @@ int ep__cmd_validate(const struct pipe_run_args *a);
 int ep__cmd_print_config(const struct pipe_run_args *a);
 int ep__cmd_dot(const struct pipe_run_args *a);
 int ep__cmd_run(const struct pipe_run_args *a);
+int ep__cmd_list_calculators(const struct pipe_run_args *a);
+int ep__cmd_describe(const struct pipe_run_args *a);
+int ep__cmd_calculator_table(const struct pipe_run_args *a);
 
 #endif

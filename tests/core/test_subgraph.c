@@ -228,21 +228,21 @@ END_TEST
 
 START_TEST(recursion_is_an_error) {
   char *path = gt_source_path("tests/data/graphs/uses_loop.pbtxt");
-  char *sub = gt_source_path("tests/data/graphs/subgraphs/loop_b.pbtxt");
-  char real[PATH_MAX];
-  ck_assert_ptr_nonnull(realpath(sub, real));
   ep_graph_config *g = NULL;
   char *err = NULL;
   ck_assert_int_eq(ep__graph_config_load_file(path, &g, &err), EP_EPARSE);
-  char want[PATH_MAX + 256];
-  snprintf(want, sizeof want,
-           "%s:6:15: node 'a' (LoopATestSubgraph): subgraph recursion: "
-           "LoopATestSubgraph -> LoopBTestSubgraph -> LoopATestSubgraph\n",
-           real);
-  ck_assert_str_eq(err, want);
+  /* One line, placed in the subgraph file where the loop closes (its path
+   * is relative when it lies under the working folder). */
+  const char *want = "tests/data/graphs/subgraphs/loop_b.pbtxt:6:15: node "
+                     "'a' (LoopATestSubgraph): subgraph recursion: "
+                     "LoopATestSubgraph -> LoopBTestSubgraph -> "
+                     "LoopATestSubgraph\n";
+  const char *at = strstr(err, want);
+  ck_assert_ptr_nonnull(at);
+  ck_assert_str_eq(at, want);
+  ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
   free(err);
   free(path);
-  free(sub);
 }
 END_TEST
 

@@ -224,6 +224,25 @@ START_TEST(usage_errors) {
 }
 END_TEST
 
+/* Errors inside a subgraph found under graphs/ name its file relative to
+ * the working folder. */
+START_TEST(subgraph_paths_are_relative) {
+  char cmd[16384];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s/..' && '%s' --validate graphs/uses_loop.pbtxt 2>&1", data,
+           tool);
+  FILE *p = popen(cmd, "r");
+  char out[4096] = "";
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = '\0';
+  ck_assert_int_eq(WEXITSTATUS(pclose(p)), 1);
+  ck_assert_str_eq(out, "graphs/subgraphs/loop_b.pbtxt:6:15: node 'a' "
+                        "(LoopATestSubgraph): subgraph recursion: "
+                        "LoopATestSubgraph -> LoopBTestSubgraph -> "
+                        "LoopATestSubgraph\n");
+}
+END_TEST
+
 START_TEST(help_and_version) {
   result r = run(NULL, "--help");
   ck_assert_int_eq(r.status, 0);
@@ -257,6 +276,7 @@ int main(void) {
   tcase_add_test(tc, print_config_twins);
   tcase_add_test(tc, dot_file);
   tcase_add_test(tc, usage_errors);
+  tcase_add_test(tc, subgraph_paths_are_relative);
   tcase_add_test(tc, help_and_version);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -26,6 +26,12 @@
 #define EP_VERSION_PATCH 0
 #define EP_VERSION_HEX                                                         \
   ((EP_VERSION_MAJOR << 16) | (EP_VERSION_MINOR << 8) | EP_VERSION_PATCH)
+#define EP__STR(x) #x
+#define EP__XSTR(x) EP__STR(x)
+/* "major.minor.patch" of the headers, e.g. "0.1.0". */
+#define EP_VERSION_STRING                                                      \
+  EP__XSTR(EP_VERSION_MAJOR)                                                   \
+  "." EP__XSTR(EP_VERSION_MINOR) "." EP__XSTR(EP_VERSION_PATCH)
 
 /* The library's version as "major.minor.patch" (static storage). */
 EP_API const char *ep_version(void);

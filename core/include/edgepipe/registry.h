@@ -23,8 +23,16 @@ EP_API void ep_calculator_foreach(void (*fn)(const ep_calculator_def *def,
                                              void *user),
                                   void *user);
 
-/* The symbol a plugin exports: a NULL-terminated array of descriptors. */
+/* The symbol a plugin exports: a NULL-terminated array of descriptors.
+ * Declare it as
+ *   EP_PLUGIN_EXPORT const ep_plugin_desc edgepipe_plugin = {...};
+ * so that it stays visible when the plugin builds with hidden visibility. */
 #define EP_PLUGIN_SYMBOL "edgepipe_plugin"
+#if defined(__GNUC__)
+#define EP_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define EP_PLUGIN_EXPORT
+#endif
 typedef struct ep_plugin_desc {
   int abi_version; /* EP_CALCULATOR_ABI */
   const ep_calculator_def *const *calculators; /* NULL-terminated */
