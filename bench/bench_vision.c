@@ -138,6 +138,7 @@ int main(int argc, char **argv) {
                             .input_opts = &dec_opt,
                             .n_input_opts = argc > 4 ? 1 : 0};
   media_io io;
+  ep__media_io_tune_memory(); /* as pipe-run does */
   ep_graph *g = load(&a, &io);
   clock_book *b = calloc(1, sizeof *b);
   int rc = 1;

@@ -283,6 +283,7 @@ static int load_graph(const struct pipe_run_args *a, run_state *st) {
 int ep__cmd_run(const struct pipe_run_args *a) {
   run_state st;
   memset(&st, 0, sizeof st);
+  ep__media_io_tune_memory();
   int rc = load_graph(a, &st);
   if (rc != PIPE_RUN_OK) {
     ep__media_io_clear(&st.io);

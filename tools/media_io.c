@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,12 @@ void ep__media_io_report(const media_io *io, ep_graph *g) {
             decoded, decoded - written);
   }
   fputc('\n', stderr);
+}
+
+void ep__media_io_tune_memory(void) {
+  /* Setting the threshold turns glibc's dynamic adjustment off; 128 kB is
+   * its own starting value, so smaller blocks are unaffected. */
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }
 
 void ep__media_io_clear(media_io *io) {

@@ -41,4 +41,10 @@ void ep__media_io_report(const media_io *io, ep_graph *g);
 
 void ep__media_io_clear(media_io *io);
 
+/* Makes freed video frames go back to the system: glibc raises its mmap
+ * threshold after the first large free, and the frames (0.9 MB each) then
+ * stay in per-thread heaps (peak RSS 54 MB instead of 40 MB on the face
+ * graph). Call before the graph runs. */
+void ep__media_io_tune_memory(void);
+
 #endif

@@ -1,0 +1,87 @@
+#!/bin/sh
+# Vision benchmark: graphs/face_detect.pbtxt on the 640x480 30 s sample
+# clip (out/sample-30s.mp4), wired as pipe-run wires it, in two forms:
+#   (a) decode -> detect -> overlay -> encode (mp4)
+#   (b) decode -> detect -> overlay -> null
+# (b) runs with decodebin's H.264 decoder (avdec_h264) and with
+# openh264dec. Against GStreamer alone decoding the same clip to fakesink:
+#   gst-launch-1.0 filesrc ! decodebin ! videoconvert ! RGB ! fakesink
+# the ceiling, since no pipeline beats its own decoder.
+#
+#   bench/bench_vision.sh BUILD_DIR       (QUICK=1: the 4 s clip)
+#
+# Figures: clip frames/s (decoded frames over the run's wall time; the
+# FlowLimiter drops frames that arrive while the model is busy), frames/s
+# through detection (frames that reached the output), latency p50/p99 per
+# written frame (decoder output to annotated frame out of the graph), and
+# peak RSS (kB, of the process running the graph / of gst-launch). One JSON
+# object per line on stdout as bench/run expects; a table on stderr.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:?usage: bench/bench_vision.sh BUILD_DIR}" && pwd)
+exe="$build/bench/bench-vision"
+[ -x "$exe" ] || { echo "bench_vision.sh: $exe is not built" >&2; exit 1; }
+cd "$root"
+if [ "${QUICK:-}" = 1 ]; then clip=out/sample.mp4 secs=4; else
+  clip=out/sample-30s.mp4 secs=30; fi
+[ -f "$clip" ] || scripts/make-sample "$clip" "$secs" >&2
+scripts/fetch-models >&2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+# GStreamer alone: wall seconds and peak RSS from /usr/bin/time.
+/usr/bin/time -f "seconds %e
+peak_rss_kb %M" -o "$tmp/gst" gst-launch-1.0 -q filesrc location="$clip" ! \
+  decodebin ! videoconvert ! video/x-raw,format=RGB ! fakesink >&2
+
+# Our runs: (a), (b), (b) with openh264dec.
+"$exe" graphs/face_detect.pbtxt "$clip" "$tmp/a.mp4" > "$tmp/a"
+"$exe" graphs/face_detect.pbtxt "$clip" null > "$tmp/b"
+"$exe" graphs/face_detect.pbtxt "$clip" null openh264dec > "$tmp/b264"
+
+frames=$(val decoded "$tmp/b")
+gst_fps=$(awk -v n="$frames" -v s="$(val seconds "$tmp/gst")" \
+  'BEGIN { printf "%.2f", n / s }')
+gst_rss=$(val peak_rss_kb "$tmp/gst")
+peer="gstreamer decode only (filesrc ! decodebin ! fakesink)"
+
+row() { # name unit edgepipe peer peer_value higher_is_better
+  pv=${5:-null}
+  p=null
+  [ "$pv" != null ] && p="\"$4\""
+  printf '{"name": "%s", "unit": "%s", "edgepipe": %s, "peer": %s, "peer_value": %s, "higher_is_better": %s}\n' \
+    "$1" "$2" "$3" "$p" "$pv" "$6"
+}
+
+rows() { # file label
+  row "vision $2 clip frames/s" "frames/s" "$(val fps_in "$1")" \
+    "$peer" "$gst_fps" true
+  row "vision $2 detected frames/s" "frames/s" "$(val fps_out "$1")" \
+    "$peer" "$gst_fps" true
+  row "vision $2 latency p50" "ms" "$(val latency_p50_ms "$1")" "" "" false
+  row "vision $2 latency p99" "ms" "$(val latency_p99_ms "$1")" "" "" false
+  row "vision $2 peak RSS" "kB" "$(val peak_rss_kb "$1")" \
+    "$peer" "$gst_rss" false
+}
+
+rows "$tmp/a" "(a) encode mp4"
+rows "$tmp/b" "(b) null"
+rows "$tmp/b264" "(b) null openh264dec"
+
+{
+  printf '\nvision on %s (%s frames); GStreamer decode only: %s frames/s, peak RSS %s kB\n' \
+    "$clip" "$frames" "$gst_fps" "$gst_rss"
+  printf '%-26s %8s %8s %8s %8s %8s %8s %8s %9s\n' run decoded written \
+    "clip f/s" "det f/s" "x decode" "p50 ms" "p99 ms" "RSS kB"
+  for r in a b b264; do
+    f="$tmp/$r"
+    printf '%-26s %8s %8s %8s %8s %8.2f %8s %8s %9s\n' "$r" \
+      "$(val decoded "$f")" "$(val written "$f")" "$(val fps_in "$f")" \
+      "$(val fps_out "$f")" \
+      "$(awk -v a="$(val fps_in "$f")" -v b="$gst_fps" 'BEGIN{print a/b}')" \
+      "$(val latency_p50_ms "$f")" "$(val latency_p99_ms "$f")" \
+      "$(val peak_rss_kb "$f")"
+  done
+} >&2
