@@ -31,10 +31,18 @@ trap 'rm -rf "$tmp"' EXIT
 
 val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
-# GStreamer alone: wall seconds and peak RSS from /usr/bin/time.
-/usr/bin/time -f "seconds %e
-peak_rss_kb %M" -o "$tmp/gst" gst-launch-1.0 -q filesrc location="$clip" ! \
-  decodebin ! videoconvert ! video/x-raw,format=RGB ! fakesink >&2
+# GStreamer alone: wall seconds and peak RSS from /usr/bin/time; with
+# decodebin's pick (avdec_h264) and with openh264dec, the peer of the
+# openh264dec run.
+gst_decode() { # out-file decoder-elements...
+  out=$1
+  shift
+  /usr/bin/time -f "seconds %e
+peak_rss_kb %M" -o "$out" gst-launch-1.0 -q filesrc location="$clip" ! \
+    "$@" ! videoconvert ! video/x-raw,format=RGB ! fakesink >&2
+}
+gst_decode "$tmp/gst" decodebin
+gst_decode "$tmp/gst264" qtdemux ! h264parse ! openh264dec
 
 # Our runs: (a), (b), (b) with openh264dec.
 "$exe" graphs/face_detect.pbtxt "$clip" "$tmp/a.mp4" > "$tmp/a"
@@ -42,10 +50,8 @@ peak_rss_kb %M" -o "$tmp/gst" gst-launch-1.0 -q filesrc location="$clip" ! \
 "$exe" graphs/face_detect.pbtxt "$clip" null openh264dec > "$tmp/b264"
 
 frames=$(val decoded "$tmp/b")
-gst_fps=$(awk -v n="$frames" -v s="$(val seconds "$tmp/gst")" \
-  'BEGIN { printf "%.2f", n / s }')
-gst_rss=$(val peak_rss_kb "$tmp/gst")
-peer="gstreamer decode only (filesrc ! decodebin ! fakesink)"
+fps_of() { awk -v n="$frames" -v s="$(val seconds "$1")" \
+  'BEGIN { printf "%.2f", n / s }'; }
 
 row() { # name unit edgepipe peer peer_value higher_is_better
   pv=${5:-null}
@@ -55,7 +61,10 @@ row() { # name unit edgepipe peer peer_value higher_is_better
     "$1" "$2" "$3" "$p" "$pv" "$6"
 }
 
-rows() { # file label
+rows() { # file label gst-file peer-name
+  gst_fps=$(fps_of "$3")
+  gst_rss=$(val peak_rss_kb "$3")
+  peer=$4
   row "vision $2 clip frames/s" "frames/s" "$(val fps_in "$1")" \
     "$peer" "$gst_fps" true
   row "vision $2 detected frames/s" "frames/s" "$(val fps_out "$1")" \
@@ -66,21 +75,26 @@ rows() { # file label
     "$peer" "$gst_rss" false
 }
 
-rows "$tmp/a" "(a) encode mp4"
-rows "$tmp/b" "(b) null"
-rows "$tmp/b264" "(b) null openh264dec"
+avpeer="gstreamer decode only (decodebin, avdec_h264)"
+rows "$tmp/a" "(a) encode mp4" "$tmp/gst" "$avpeer"
+rows "$tmp/b" "(b) null" "$tmp/gst" "$avpeer"
+rows "$tmp/b264" "(b) null openh264dec" "$tmp/gst264" \
+  "gstreamer decode only (openh264dec)"
 
 {
-  printf '\nvision on %s (%s frames); GStreamer decode only: %s frames/s, peak RSS %s kB\n' \
-    "$clip" "$frames" "$gst_fps" "$gst_rss"
+  printf '\nvision on %s (%s frames); GStreamer decode only: %s frames/s, peak RSS %s kB (openh264dec: %s frames/s, %s kB)\n' \
+    "$clip" "$frames" "$(fps_of "$tmp/gst")" "$(val peak_rss_kb "$tmp/gst")" \
+    "$(fps_of "$tmp/gst264")" "$(val peak_rss_kb "$tmp/gst264")"
   printf '%-26s %8s %8s %8s %8s %8s %8s %8s %9s\n' run decoded written \
     "clip f/s" "det f/s" "x decode" "p50 ms" "p99 ms" "RSS kB"
   for r in a b b264; do
     f="$tmp/$r"
+    g="$tmp/gst"
+    [ "$r" = b264 ] && g="$tmp/gst264"
     printf '%-26s %8s %8s %8s %8s %8.2f %8s %8s %9s\n' "$r" \
       "$(val decoded "$f")" "$(val written "$f")" "$(val fps_in "$f")" \
       "$(val fps_out "$f")" \
-      "$(awk -v a="$(val fps_in "$f")" -v b="$gst_fps" 'BEGIN{print a/b}')" \
+      "$(awk -v a="$(val fps_in "$f")" -v b="$(fps_of "$g")" 'BEGIN{print a/b}')" \
       "$(val latency_p50_ms "$f")" "$(val latency_p99_ms "$f")" \
       "$(val peak_rss_kb "$f")"
   done
