@@ -115,8 +115,7 @@ static int run(ep_graph *g, const media_io *io, clock_book *b) {
   getrusage(RUSAGE_SELF, &ru);
   printf("decoded %lld\nwritten %lld\nseconds %.3f\n", (long long)dec,
          (long long)out, secs);
-  printf("fps_in %.2f\nfps_out %.2f\n", (double)dec / secs,
-         (double)out / secs);
+  printf("fps_in %.2f\nfps_out %.2f\n", (double)dec / secs, (double)out / secs);
   printf("latency_p50_ms %.3f\nlatency_p99_ms %.3f\n",
          percentile(b->lat_ms, b->n_lat, 0.50),
          percentile(b->lat_ms, b->n_lat, 0.99));

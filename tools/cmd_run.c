@@ -32,8 +32,8 @@ typedef struct run_state {
   int signal; /* the first signal received, or 0 */
   bool tty;
   uint64_t last_ns;
-  int64_t *last_counts; /* per graph output stream */
-  media_io io;           /* the decoder and encoder pipe-run added */
+  int64_t *last_counts;   /* per graph output stream */
+  media_io io;            /* the decoder and encoder pipe-run added */
   struct counter *counts; /* per graph output stream */
 } run_state;
 

@@ -252,8 +252,8 @@ static char *free_name(const ep_graph_config *cfg, const char *base) {
 static int append_nodes(ep_graph_config *cfg, const char *text) {
   ep_graph_config *w = NULL;
   char *err = NULL;
-  int rc = ep__graph_config_load_string(text, strlen(text), "pbtxt",
-                                        "pipe-run", &w, &err);
+  int rc = ep__graph_config_load_string(text, strlen(text), "pbtxt", "pipe-run",
+                                        &w, &err);
   if (rc < 0) {
     fprintf(stderr, "%s", err ? err : ep_strerror(rc));
     free(err);
@@ -338,12 +338,13 @@ static char *options_text(const media_node *m) {
 static int add_media_node(ep_graph_config *cfg, const media_node *m) {
   char *name = free_name(cfg, m->name);
   char *opts = options_text(m);
-  char *text = name && opts ? ep__strdup_printf(
-                                  "node {\n  name: \"%s\"\n"
-                                  "  calculator: \"%s\"\n"
-                                  "  %s: \"VIDEO:%s\"\n  options {%s }\n}\n",
-                                  name, m->calculator, m->port, m->stream, opts)
-                            : NULL;
+  char *text =
+      name && opts
+          ? ep__strdup_printf("node {\n  name: \"%s\"\n"
+                              "  calculator: \"%s\"\n"
+                              "  %s: \"VIDEO:%s\"\n  options {%s }\n}\n",
+                              name, m->calculator, m->port, m->stream, opts)
+          : NULL;
   int rc = text ? append_nodes(cfg, text) : EP_EINVAL;
   free(text);
   free(opts);
@@ -371,8 +372,9 @@ static int wire_input(ep_graph_config *cfg, const struct pipe_run_args *a,
   const char *stream = image_input(cfg);
   if (!stream) {
     if (a->input) {
-      fprintf(stderr, "pipe-run: --input %s: the graph has no input stream "
-                      "of image type (" IMAGE_TYPE ") to feed\n",
+      fprintf(stderr,
+              "pipe-run: --input %s: the graph has no input stream "
+              "of image type (" IMAGE_TYPE ") to feed\n",
               a->input);
       return PIPE_RUN_USAGE;
     }
@@ -385,9 +387,10 @@ static int wire_input(ep_graph_config *cfg, const struct pipe_run_args *a,
     return PIPE_RUN_USAGE;
   }
   io->input_stream = strdup(stream);
-  media_node m = {"pipe_run_input", "VideoDecoderCalculator", "output_stream",
-                  stream, "--input-option", {"input", io->input},
-                  a->input_opts, a->n_input_opts};
+  media_node m = {"pipe_run_input", "VideoDecoderCalculator",
+                  "output_stream",  stream,
+                  "--input-option", {"input", io->input},
+                  a->input_opts,    a->n_input_opts};
   if (!io->input_stream || add_media_node(cfg, &m) < 0)
     return PIPE_RUN_USAGE;
   drop_graph_input(cfg, io->input_stream);
@@ -399,21 +402,23 @@ static int wire_output(ep_graph_config *cfg, const struct pipe_run_args *a,
   const char *stream = image_output(cfg);
   if (!stream) {
     if (a->output) {
-      fprintf(stderr, "pipe-run: --output %s: the graph has no output "
-                      "stream of image type (" IMAGE_TYPE ") to write\n",
+      fprintf(stderr,
+              "pipe-run: --output %s: the graph has no output "
+              "stream of image type (" IMAGE_TYPE ") to write\n",
               a->output);
       return PIPE_RUN_USAGE;
     }
     return PIPE_RUN_OK;
   }
   io->default_output = !a->output;
-  io->output = a->output ? strdup(a->output)
-                         : default_output(a->graphs[0],
-                                          io->input ? io->input : "");
+  io->output = a->output
+                   ? strdup(a->output)
+                   : default_output(a->graphs[0], io->input ? io->input : "");
   io->output_stream = strdup(stream);
-  media_node m = {"pipe_run_output", "VideoEncoderCalculator", "input_stream",
-                  stream, "--output-option", {"output", io->output},
-                  a->output_opts, a->n_output_opts};
+  media_node m = {"pipe_run_output", "VideoEncoderCalculator",
+                  "input_stream",    stream,
+                  "--output-option", {"output", io->output},
+                  a->output_opts,    a->n_output_opts};
   if (!io->output || !io->output_stream || add_media_node(cfg, &m) < 0)
     return PIPE_RUN_USAGE;
   return PIPE_RUN_OK;
@@ -442,15 +447,15 @@ void ep__media_io_report(const media_io *io, ep_graph *g) {
     fprintf(stderr, "pipe-run: %s: %" PRId64 " frames (discarded)",
             io->output_stream, written);
   else if (strcmp(dst, "display") == 0)
-    fprintf(stderr, "pipe-run: %s: %" PRId64 " frames shown",
-            io->output_stream, written);
+    fprintf(stderr, "pipe-run: %s: %" PRId64 " frames shown", io->output_stream,
+            written);
   else
     fprintf(stderr, "pipe-run: wrote %s (%s, %" PRId64 " frames)", dst,
             io->output_stream, written);
   if (io->input_stream) {
     int64_t decoded = ep_graph_stream_packets(g, io->input_stream);
-    fprintf(stderr, " from %" PRId64 " decoded, %" PRId64
-                    " dropped by flow control",
+    fprintf(stderr,
+            " from %" PRId64 " decoded, %" PRId64 " dropped by flow control",
             decoded, decoded - written);
   }
   fputc('\n', stderr);

@@ -25,15 +25,17 @@ static const char usage_text[] =
     "options:\n"
     "  --threads N          worker threads (default: the graph's, or cores)\n"
     "  --side NAME=VALUE    an input side packet (repeatable)\n"
-    "  --input SRC          what feeds the graph's image input stream: a video\n"
-    "                       or image file, a URI, 'test', 'camera' (default:\n"
-    "                       the bundled sample out/sample.mp4)\n"
-    "  --output DST         where its image output stream goes: a .mp4, .mkv,\n"
+    "  --input SRC          feeds the graph's image input stream: a video\n"
+    "                       or image file, a URI, 'test' or 'camera'\n"
+    "                       (default: the bundled sample out/sample.mp4)\n"
+    "  --output DST         takes its image output stream: a .mp4, .mkv,\n"
     "                       .webm, .png or .jpg file, 'null' or 'display'\n"
     "                       (default: out/GRAPH.mp4)\n"
-    "  --input-option NAME=VALUE   a VideoDecoderCalculator option for --input\n"
+    "  --input-option NAME=VALUE\n"
+    "                       a VideoDecoderCalculator option for --input\n"
     "                       (e.g. num_frames=30, decoder=openh264dec)\n"
-    "  --output-option NAME=VALUE  a VideoEncoderCalculator option for --output\n"
+    "  --output-option NAME=VALUE\n"
+    "                       a VideoEncoderCalculator option for --output\n"
     "  --print STREAM       print the packets of an output stream "
     "(repeatable)\n"
     "  --stats              print per-node statistics at the end\n"
@@ -89,9 +91,9 @@ static void args_free(struct pipe_run_args *a) {
 
 /* Options that take a value; the value is argv[i+1] or after '='. */
 static const char *const valued[] = {
-    "--threads",      "--side",     "--input",   "--output",
-    "--input-option", "--output-option", "--print", "--trace",
-    "--plugin",       "--dot",      "--describe", NULL};
+    "--threads",      "--side",          "--input",    "--output",
+    "--input-option", "--output-option", "--print",    "--trace",
+    "--plugin",       "--dot",           "--describe", NULL};
 
 static bool takes_value(const char *opt) {
   for (size_t i = 0; valued[i]; i++)

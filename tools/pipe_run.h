@@ -41,9 +41,9 @@ struct pipe_run_args {
   int threads;          /* --threads N; 0: the graph's or the default */
   pipe_run_side *sides; /* --side name=value, repeatable */
   size_t n_sides;
-  bool stats;          /* --stats */
-  const char *input;   /* --input SRC, or NULL */
-  const char *output;  /* --output DST, or NULL */
+  bool stats;                /* --stats */
+  const char *input;         /* --input SRC, or NULL */
+  const char *output;        /* --output DST, or NULL */
   pipe_run_side *input_opts; /* --input-option NAME=VALUE, repeatable */
   size_t n_input_opts;
   pipe_run_side *output_opts; /* --output-option NAME=VALUE, repeatable */

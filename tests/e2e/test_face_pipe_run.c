@@ -61,7 +61,7 @@ static const char *tmp_file(const char *name) {
 
 typedef struct result {
   int status;
-  char err[16384]; /* stderr; stdout stays in tmp/stdout */
+  char err[16384];               /* stderr; stdout stays in tmp/stdout */
   int written, decoded, dropped; /* from "wrote ..." (-1 if absent) */
 } result;
 
@@ -162,9 +162,14 @@ static bool red(const uint8_t *px) {
 
 START_TEST(photo_one_face_boxed_in_red) {
   const char *out = tmp_file("astronaut.png");
-  const char *args[] = {"graphs/face_detect.pbtxt", "--input",
-                        "tests/data/astronaut.png", "--output", out,
-                        "--print", "face_detections", NULL};
+  const char *args[] = {"graphs/face_detect.pbtxt",
+                        "--input",
+                        "tests/data/astronaut.png",
+                        "--output",
+                        out,
+                        "--print",
+                        "face_detections",
+                        NULL};
   result r;
   run(&r, args);
   ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
@@ -196,10 +201,14 @@ START_TEST(photo_one_face_boxed_in_red) {
 END_TEST
 
 START_TEST(photo_without_face_prints_empty_list) {
-  const char *args[] = {"graphs/face_detect.pbtxt", "--input",
-                        "tests/data/coffee.png",    "--output",
-                        "null",                     "--print",
-                        "face_detections",          NULL};
+  const char *args[] = {"graphs/face_detect.pbtxt",
+                        "--input",
+                        "tests/data/coffee.png",
+                        "--output",
+                        "null",
+                        "--print",
+                        "face_detections",
+                        NULL};
   result r;
   run(&r, args);
   ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
@@ -217,8 +226,9 @@ END_TEST
 /* The sample clip: a face on (almost) every frame that went through. */
 START_TEST(clip_every_written_frame_in_the_output) {
   const char *out = tmp_file("clip.mp4");
-  const char *args[] = {"graphs/face_detect.pbtxt", "--input", SAMPLE,
-                        "--output", out, "--print", "face_detections", NULL};
+  const char *args[] = {
+      "graphs/face_detect.pbtxt", "--input", SAMPLE, "--output", out, "--print",
+      "face_detections",          NULL};
   result r;
   run(&r, args);
   ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
@@ -270,7 +280,8 @@ START_TEST(test_source_runs_to_its_end) {
 }
 END_TEST
 
-/* --- defaults and errors --------------------------------------------------- */
+/* --- defaults and errors ---------------------------------------------------
+ */
 
 /* No options: the bundled sample in, out/face_detect.mp4 (under the
  * current folder) out, and a message saying so. Run from another folder,
@@ -295,15 +306,19 @@ START_TEST(no_arguments_writes_out_face_detect_mp4) {
 END_TEST
 
 START_TEST(bad_input_and_options_are_named) {
-  const char *missing[] = {"graphs/face_detect.pbtxt", "--input",
-                           "/nonexistent/clip.mp4", "--output", "null", NULL};
+  const char *missing[] = {"graphs/face_detect.pbtxt",
+                           "--input",
+                           "/nonexistent/clip.mp4",
+                           "--output",
+                           "null",
+                           NULL};
   result r;
   run(&r, missing);
   ck_assert_int_eq(r.status, 1);
   ck_assert_ptr_nonnull(strstr(r.err, "pipe_run_input"));
   ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/clip.mp4"));
-  const char *opt[] = {"graphs/face_detect.pbtxt", "--input", "test",
-                       "--input-option", "num_frame=3", NULL};
+  const char *opt[] = {"graphs/face_detect.pbtxt", "--input",     "test",
+                       "--input-option",           "num_frame=3", NULL};
   run(&r, opt);
   ck_assert_int_eq(r.status, 1);
   ck_assert_ptr_nonnull(strstr(r.err, "unknown option 'num_frame'"));

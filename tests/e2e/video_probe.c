@@ -48,10 +48,10 @@ static bool pull_all(GstElement *pipe, GstAppSink *sink, video_probe *out) {
 bool video_probe_file(const char *path, video_probe *out) {
   memset(out, 0, sizeof *out);
   gst_init(NULL, NULL);
-  gchar *desc = g_strdup_printf(
-      "filesrc location=\"%s\" ! decodebin ! videoconvert ! "
-      "video/x-raw,format=RGB ! appsink name=sink sync=false",
-      path);
+  gchar *desc =
+      g_strdup_printf("filesrc location=\"%s\" ! decodebin ! videoconvert ! "
+                      "video/x-raw,format=RGB ! appsink name=sink sync=false",
+                      path);
   GError *err = NULL;
   GstElement *pipe = gst_parse_launch(desc, &err);
   g_free(desc);

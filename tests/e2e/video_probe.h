@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 typedef struct video_probe {
-  int frames;          /* decoded frames */
-  int width, height;   /* of the first frame */
-  int stride;          /* bytes per row of first */
-  uint8_t *first;      /* the first frame, RGB (malloc'd) */
+  int frames;        /* decoded frames */
+  int width, height; /* of the first frame */
+  int stride;        /* bytes per row of first */
+  uint8_t *first;    /* the first frame, RGB (malloc'd) */
 } video_probe;
 
 /* Decodes every frame of the file at path. False (with a message on
