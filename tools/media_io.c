@@ -367,10 +367,23 @@ static void drop_graph_input(ep_graph_config *cfg, const char *name) {
 
 /* --- wiring --------------------------------------------------------------- */
 
+/* When a stream asked for is missing, a broken graph explains it better:
+ * prints the validation errors and returns true, if there are any. */
+static bool print_graph_errors(const ep_graph_config *cfg) {
+  char *err = NULL;
+  if (ep__graph_config_validate(cfg, &err) == 0)
+    return false;
+  fprintf(stderr, "%s", err ? err : "pipe-run: the graph is not valid\n");
+  free(err);
+  return true;
+}
+
 static int wire_input(ep_graph_config *cfg, const struct pipe_run_args *a,
                       media_io *io) {
   const char *stream = image_input(cfg);
   if (!stream) {
+    if (a->input && print_graph_errors(cfg))
+      return PIPE_RUN_GRAPH_ERROR;
     if (a->input) {
       fprintf(stderr,
               "pipe-run: --input %s: the graph has no input stream "
@@ -401,6 +414,8 @@ static int wire_output(ep_graph_config *cfg, const struct pipe_run_args *a,
                        media_io *io) {
   const char *stream = image_output(cfg);
   if (!stream) {
+    if (a->output && print_graph_errors(cfg))
+      return PIPE_RUN_GRAPH_ERROR;
     if (a->output) {
       fprintf(stderr,
               "pipe-run: --output %s: the graph has no output "

@@ -322,6 +322,23 @@ START_TEST(bad_input_and_options_are_named) {
   run(&r, opt);
   ck_assert_int_eq(r.status, 1);
   ck_assert_ptr_nonnull(strstr(r.err, "unknown option 'num_frame'"));
+  /* A broken graph: its own errors, in its own file, come first. */
+  const char *bad = tmp_file("bad.pbtxt");
+  FILE *f = fopen(bad, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("input_stream: 'in'\noutput_stream: 'out'\n"
+        "node { calculator: 'AnnotationOverlayCalculatr'\n"
+        "  input_stream: 'IMAGE:in' output_stream: 'IMAGE:out' }\n",
+        f);
+  fclose(f);
+  const char *broken[] = {bad, "--output", "null", NULL};
+  run(&r, broken);
+  ck_assert_int_eq(r.status, 1);
+  char where[300];
+  snprintf(where, sizeof where, "%s:3:", bad);
+  ck_assert_msg(strstr(r.err, where) &&
+                    strstr(r.err, "did you mean 'AnnotationOverlayCalculator'"),
+                "%s", r.err);
   /* A graph without an image input stream has nothing to feed. */
   const char *none[] = {"graphs/demo.pbtxt", "--input", SAMPLE, NULL};
   run(&r, none);
