@@ -269,7 +269,10 @@ static int make_runtime(xnn_state *s, seg_build *b, char **msg) {
   int rc =
       st == xnn_status_success ? define_segment(s, b, msg) : status_err(st);
   if (rc == 0) {
-    st = xnn_create_runtime_v2(b->sg, s->pool, 0, &rt);
+    /* Workers sleep once a run ends instead of spinning: in a graph, other
+     * nodes need the cores between inferences. */
+    uint32_t flags = s->pool ? XNN_FLAG_YIELD_WORKERS : 0;
+    st = xnn_create_runtime_v2(b->sg, s->pool, flags, &rt);
     if (st == xnn_status_success)
       st = xnn_setup_runtime(rt, b->n_ext, b->ext);
     if (st != xnn_status_success) {
