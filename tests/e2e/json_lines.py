@@ -6,7 +6,7 @@ with increasing integer timestamps, and every detection must have a score,
 a label, a box {xmin, ymin, width, height} and keypoints [[x, y], ...].
 Prints one summary line for the C test:
 
-    lines N detections M first_box XMIN YMIN WIDTH HEIGHT SCORE
+    lines N detections M with_faces K first_box XMIN YMIN WIDTH HEIGHT SCORE
 
 (first_box: the first detection seen, or -1 values). Exit status 1 with
 the reason on stderr when a line does not follow the format.
@@ -27,7 +27,7 @@ def check_detection(d):
 
 
 def main():
-    lines = detections = 0
+    lines = detections = with_faces = 0
     first = [-1] * 5
     last_ts = None
     for n, text in enumerate(sys.stdin, 1):
@@ -39,6 +39,7 @@ def main():
             assert isinstance(ts, int), "timestamp_us"
             assert last_ts is None or ts > last_ts, "timestamps increase"
             last_ts = ts
+            with_faces += len(obj["detections"]) > 0
             for d in obj["detections"]:
                 box = check_detection(d)
                 if first[0] == -1:
@@ -48,8 +49,9 @@ def main():
             print("line %d: %s: %s" % (n, e, text.strip()), file=sys.stderr)
             return 1
         lines += 1
-    print("lines %d detections %d first_box %s"
-          % (lines, detections, " ".join("%.6f" % v for v in first)))
+    print("lines %d detections %d with_faces %d first_box %s"
+          % (lines, detections, with_faces,
+             " ".join("%.6f" % v for v in first)))
     return 0
 
 

@@ -109,7 +109,7 @@ static void run(result *r, const char *const *args) { run_in(r, NULL, args); }
 
 /* json_lines.py's verdict on what pipe-run printed. */
 typedef struct lines {
-  int n, detections;
+  int n, detections, with_faces;
   double box[5]; /* first detection: xmin ymin width height score */
 } lines;
 
@@ -119,11 +119,13 @@ static void check_json(lines *l) {
            tmp_file("stdout"));
   FILE *p = popen(cmd, "r");
   ck_assert_ptr_nonnull(p);
-  int got = fscanf(p, "lines %d detections %d first_box %lf %lf %lf %lf %lf",
-                   &l->n, &l->detections, &l->box[0], &l->box[1], &l->box[2],
-                   &l->box[3], &l->box[4]);
+  int got = fscanf(p,
+                   "lines %d detections %d with_faces %d first_box %lf %lf %lf "
+                   "%lf %lf",
+                   &l->n, &l->detections, &l->with_faces, &l->box[0],
+                   &l->box[1], &l->box[2], &l->box[3], &l->box[4]);
   int st = pclose(p);
-  ck_assert_msg(got == 7 && st == 0, "the --print lines are not as specified");
+  ck_assert_msg(got == 8 && st == 0, "the --print lines are not as specified");
 }
 
 /* --- the graph API on the same photo: the expected face ----------------- */
@@ -244,6 +246,8 @@ START_TEST(clip_every_written_frame_in_the_output) {
   check_json(&l);
   ck_assert_int_eq(l.n, r.written); /* a detections packet per frame */
   ck_assert_int_ge(l.detections, l.n * 9 / 10);
+  /* Every frame with a face has its box drawn, and no other frame. */
+  ck_assert_int_eq(v.boxed, l.with_faces);
   /* The first frame's box is drawn (H.264: red within a tolerance). */
   int x = (int)floor(l.box[0] * v.width) + 1;
   int y = (int)((l.box[1] + l.box[3] / 2) * v.height);

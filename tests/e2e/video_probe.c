@@ -24,11 +24,34 @@ static void keep_first(video_probe *out, GstSample *s) {
   gst_buffer_unmap(b, &map);
 }
 
+/* A red box of thickness 4 around even a small face is well over this
+ * many pixels of (255, 0, 0) give or take coding noise; the sample clip
+ * itself has at most a couple. */
+#define BOX_PIXELS 500
+
+static bool has_box(GstSample *s) {
+  GstVideoInfo info;
+  GstMapInfo map;
+  GstBuffer *b = gst_sample_get_buffer(s);
+  if (!gst_video_info_from_caps(&info, gst_sample_get_caps(s)) ||
+      !gst_buffer_map(b, &map, GST_MAP_READ))
+    return false;
+  int n = 0, stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0);
+  for (int y = 0; y < GST_VIDEO_INFO_HEIGHT(&info); y++)
+    for (int x = 0; x < GST_VIDEO_INFO_WIDTH(&info); x++) {
+      const uint8_t *p = map.data + (size_t)y * (size_t)stride + 3 * x;
+      n += p[0] > 200 && p[1] < 60 && p[2] < 60;
+    }
+  gst_buffer_unmap(b, &map);
+  return n >= BOX_PIXELS;
+}
+
 static bool pull_all(GstElement *pipe, GstAppSink *sink, video_probe *out) {
   GstSample *s;
   while ((s = gst_app_sink_pull_sample(sink))) {
     if (out->frames++ == 0)
       keep_first(out, s);
+    out->boxed += has_box(s);
     gst_sample_unref(s);
   }
   GstBus *bus = gst_element_get_bus(pipe);

@@ -12,6 +12,7 @@ typedef struct video_probe {
   int width, height; /* of the first frame */
   int stride;        /* bytes per row of first */
   uint8_t *first;    /* the first frame, RGB (malloc'd) */
+  int boxed;         /* frames with an overlay box's worth of pure red */
 } video_probe;
 
 /* Decodes every frame of the file at path. False (with a message on
