@@ -302,6 +302,14 @@ static int create(ep_graph_config *cfg, ep_graph **out, char **err) {
   return 0;
 }
 
+/* Hands msg to the caller when it asked for messages, else frees it. */
+static void give_message(char *msg, char **err) {
+  if (err)
+    *err = msg;
+  else
+    free(msg);
+}
+
 int ep__graph_create_from_config(ep_graph_config *cfg, ep_graph **out,
                                  char **err) {
   if (err)
@@ -311,7 +319,10 @@ int ep__graph_create_from_config(ep_graph_config *cfg, ep_graph **out,
     return EP_EINVAL;
   }
   *out = NULL;
-  return create(cfg, out, err);
+  char *msg = NULL;
+  int rc = create(cfg, out, &msg);
+  give_message(msg, err);
+  return rc;
 }
 
 int ep_graph_create_from_file(const char *path, ep_graph **out, char **err) {
@@ -320,9 +331,14 @@ int ep_graph_create_from_file(const char *path, ep_graph **out, char **err) {
   if (!path || !out)
     return EP_EINVAL;
   *out = NULL;
+  /* The loaders always write a message; callers may not want one. */
+  char *msg = NULL;
   ep_graph_config *cfg = NULL;
-  int rc = ep__graph_config_load_file(path, &cfg, err);
-  return rc < 0 ? rc : create(cfg, out, err);
+  int rc = ep__graph_config_load_file(path, &cfg, &msg);
+  if (rc >= 0)
+    rc = create(cfg, out, &msg);
+  give_message(msg, err);
+  return rc;
 }
 
 int ep_graph_create_from_string(const char *text, size_t len,
@@ -333,9 +349,13 @@ int ep_graph_create_from_string(const char *text, size_t len,
   if (!text || !format || !out)
     return EP_EINVAL;
   *out = NULL;
+  char *msg = NULL;
   ep_graph_config *cfg = NULL;
-  int rc = ep__graph_config_load_string(text, len, format, name, &cfg, err);
-  return rc < 0 ? rc : create(cfg, out, err);
+  int rc = ep__graph_config_load_string(text, len, format, name, &cfg, &msg);
+  if (rc >= 0)
+    rc = create(cfg, out, &msg);
+  give_message(msg, err);
+  return rc;
 }
 
 /* The state, read under the lock: workers change it. */

@@ -391,12 +391,30 @@ START_TEST(load_errors_are_reported) {
 }
 END_TEST
 
+/* err is optional: a caller that wants no message still gets the code. */
+START_TEST(load_errors_without_a_message_pointer) {
+  ep_graph *g = NULL;
+  const char *bad = "node { calculator: 'NoSuchCalculator' }\n";
+  ck_assert_int_eq(ep_graph_create_from_string(bad, strlen(bad), "pbtxt",
+                                               NULL, &g, NULL),
+                   EP_EVALIDATE);
+  ck_assert_ptr_null(g);
+  ck_assert_int_eq(ep_graph_create_from_string("node {", 6, "pbtxt", NULL,
+                                               &g, NULL),
+                   EP_EPARSE);
+  ck_assert_int_lt(ep_graph_create_from_file("/nonexistent.pbtxt", &g, NULL),
+                   0);
+  ck_assert_ptr_null(g);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sched_graph");
   TCase *tc = tcase_create("graph");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, runs_a_source_to_a_sink);
+  tcase_add_test(tc, load_errors_without_a_message_pointer);
   tcase_add_test(tc, a_failing_close_is_the_graph_error);
   tcase_add_test(tc, an_error_closes_every_node_and_leaks_nothing);
   tcase_add_test(tc, a_failing_open_closes_the_opened);
