@@ -1,7 +1,8 @@
 # edgepipe — the three entry points. Each installs what is missing, builds
 # with meson/ninja, then does its job.
 #   make demo    run the demo graph on the bundled sample
-#   make check   every test: ASan+UBSan, the scheduler under TSan, fuzzers
+#   make check   every test: ASan+UBSan, the scheduler under TSan, fuzzers,
+#                a face-graph test under valgrind
 #   make bench   benchmarks against their peers (QUICK=1: about 2 minutes)
 
 MESON ?= meson
@@ -16,7 +17,7 @@ define setup
 endef
 
 .PHONY: all deps models sample sample-long build demo check check-asan \
-        check-tsan check-fuzz bench clean
+        check-tsan check-fuzz check-valgrind bench clean
 
 all: build
 
@@ -40,7 +41,7 @@ sample-long: deps
 demo: models sample build
 	@scripts/demo build
 
-check: deps models sample check-asan check-tsan check-fuzz
+check: deps models sample check-asan check-tsan check-fuzz check-valgrind
 	@printf 'make check: '; scripts/test-summary build-check build-tsan
 
 check-asan: deps models
@@ -67,10 +68,17 @@ check-fuzz: deps
 	$(NINJA) -C build-fuzz
 	@scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
 
+# One end-to-end face-graph test under valgrind memcheck (no sanitizers in
+# this build: valgrind and ASan do not mix).
+check-valgrind: deps models
+	$(call setup,build-valgrind,--buildtype=debugoptimized -Dgstreamer=disabled)
+	$(NINJA) -C build-valgrind tests/test_detection_face_detection
+	@scripts/run-valgrind build-valgrind
+
 bench: models sample sample-long
 	$(call setup,build-bench,--buildtype=release -Db_ndebug=true)
 	$(NINJA) -C build-bench
 	@QUICK=$(QUICK) bench/run build-bench
 
 clean:
-	rm -rf build build-check build-tsan build-fuzz build-bench
+	rm -rf build build-check build-tsan build-fuzz build-bench build-valgrind

@@ -106,7 +106,12 @@ const char *ep__ctx_input_tag(ep_calc_ctx *ctx, int i) {
   return i >= 0 && i < p->n_groups ? p->groups[i].tag : NULL;
 }
 
-void ep__ctx_count_drops(ep_calc_ctx *ctx, long n) { ctx->drops += n; }
+void ep_ctx_report_drop(ep_calc_ctx *ctx, ep_timestamp ts) {
+  ctx->drops++;
+  ep__trace *t = ctx->node->g->trace;
+  if (t)
+    ep__trace_drop(t, ctx->node->id, ts);
+}
 
 ep_packet *ep_ctx_input(ep_calc_ctx *ctx, const char *tag, int index) {
   if (!ctx->inputs || !tag)

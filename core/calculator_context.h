@@ -2,8 +2,7 @@
  * built-in calculators (internal).
  *
  * Generic calculators (PassThrough) mirror whatever tags a node wires, so
- * they need to list them; flow control (FlowLimiter) reports the frames it
- * drops so they show in the node's stats. */
+ * they need to list them. */
 #ifndef EDGEPIPE_CALCULATOR_CONTEXT_H
 #define EDGEPIPE_CALCULATOR_CONTEXT_H
 
@@ -13,8 +12,5 @@
  * node's config ("" for untagged). The string lives as long as the graph. */
 int ep__ctx_input_tag_count(ep_calc_ctx *ctx);
 const char *ep__ctx_input_tag(ep_calc_ctx *ctx, int i);
-
-/* Adds n to the node's dropped-packet count. */
-void ep__ctx_count_drops(ep_calc_ctx *ctx, long n);
 
 #endif

@@ -290,6 +290,8 @@ static int create(ep_graph_config *cfg, ep_graph **out, char **err) {
   atomic_init(&g->stop_sources, false);
   char *msg = NULL;
   rc = build(g, &msg);
+  if (rc == 0)
+    rc = ep__profile_configure(g);
   if (rc < 0) {
     if (err)
       *err = msg ? msg : strdup(ep_strerror(rc));
@@ -732,7 +734,11 @@ static int missing_side(ep_graph *g) {
 
 static int open_node(ep_graph *g, ep__node *n) {
   ep__ctx_begin(n, EP__PHASE_OPEN, EP_TS_UNSTARTED, NULL);
+  uint64_t t0 = g->trace ? ep__prof_now() : 0;
   int rc = n->def->open ? n->def->open(&n->ctx) : 0;
+  if (g->trace)
+    ep__trace_span(g->trace, n->id, EP__SPAN_OPEN, EP_TS_UNSET, t0,
+                   ep__prof_now());
   if (rc >= 0 && n->ctx.err)
     rc = n->ctx.err;
   n->opened = true;
@@ -771,8 +777,12 @@ static void close_opened(ep_graph *g) {
     if (!n->opened || n->closed)
       continue;
     ep__ctx_begin(n, EP__PHASE_CLOSE, EP_TS_UNSTARTED, NULL);
+    uint64_t t0 = g->trace ? ep__prof_now() : 0;
     if (n->def->close)
       n->def->close(&n->ctx);
+    if (g->trace)
+      ep__trace_span(g->trace, n->id, EP__SPAN_CLOSE, EP_TS_UNSET, t0,
+                     ep__prof_now());
     n->closed = true;
     for (size_t k = 0; k < n->ctx.n_outq; k++)
       ep_packet_unref(n->ctx.outq[k].p);
@@ -791,6 +801,8 @@ int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
     return EP_ESTATE;
   int rc = prepare(g);
   if (rc == 0)
+    rc = ep__profile_start(g);
+  if (rc == 0)
     rc = store_given(g, side, n);
   if (rc == 0)
     rc = open_all(g);
@@ -800,6 +812,7 @@ int ep_graph_start(ep_graph *g, const ep_side_packet *side, size_t n) {
     g->err = rc;
     g->state = EP__FINISHED;
     uv_mutex_unlock(&g->lock);
+    ep__profile_finish(g);
     return rc;
   }
   uv_mutex_lock(&g->lock);
@@ -937,9 +950,12 @@ int ep_graph_wait(ep_graph *g) {
   }
   while (g->state != EP__FINISHED)
     uv_cond_wait(&g->changed, &g->lock);
-  int rc = g->err;
   uv_mutex_unlock(&g->lock);
   ep__sched_join(g);
+  ep__profile_finish(g);
+  uv_mutex_lock(&g->lock);
+  int rc = g->err;
+  uv_mutex_unlock(&g->lock);
   return rc;
 }
 
@@ -1143,6 +1159,7 @@ void ep_graph_destroy(ep_graph *g) {
     ep_graph_cancel(g);
     ep_graph_wait(g);
   }
+  ep__profile_free(g);
   for (size_t i = 0; i < g->n_nodes; i++)
     node_free(g->nodes[i]);
   while (g->pollers) {

@@ -15,6 +15,7 @@
 #include "edgepipe/graph.h"
 #include "graph_config.h"
 #include "histogram.h"
+#include "profiler.h"
 #include "stream.h"
 
 /* A node's ports of one kind, grouped by tag: the slots of a tag are
@@ -156,6 +157,13 @@ struct ep_graph {
 
   ep__side *side;
   size_t n_side;
+
+  /* Profiling (profiler.h). The settings are the API thread's before
+   * start; trace and lat are made at start and stay until destroy. */
+  bool trace_on, latency_on;
+  char *trace_path; /* NULL: the default path */
+  ep__trace *trace; /* NULL when tracing is off: one branch per hook */
+  ep__latency *lat; /* graph lock */
 };
 
 /* --- graph.c ---------------------------------------------------------------

@@ -107,9 +107,17 @@ static void notify_consumers(ep_graph *g, ep__stream *s) {
     uv_cond_broadcast(&g->changed);
 }
 
+/* A queue's depth changed: a counter in the trace. */
+static void trace_queue(ep_graph *g, const ep__input *in) {
+  if (g->trace && in->node)
+    ep__trace_queue(g->trace, in->node->id, in->slot, in->len);
+}
+
 int ep__sched_push(ep_graph *g, ep__stream *s, ep_packet *p) {
   int rc = 0;
   s->packets++;
+  if (g->lat)
+    ep__latency_sent(g->lat, s, ep_packet_timestamp(p));
   for (size_t i = 0; i < s->n_consumers; i++) {
     ep__input *c = s->consumers[i];
     ep_packet *q = i + 1 == s->n_consumers ? p : ep_packet_ref(p);
@@ -120,6 +128,7 @@ int ep__sched_push(ep_graph *g, ep__stream *s, ep_packet *p) {
     }
     if (ep__input_push(c, q) < 0)
       rc = EP_ENOMEM;
+    trace_queue(g, c);
     ep__sched_update_full(g, c);
   }
   if (s->n_consumers == 0)
@@ -159,6 +168,7 @@ static void clear_inputs(ep_graph *g, ep__node *n) {
   for (int i = 0; i < n->in_ports.n; i++)
     if (n->in[i]) {
       n->drops += ep__input_clear(n->in[i]);
+      trace_queue(g, n->in[i]);
       ep__sched_update_full(g, n->in[i]);
     }
 }
@@ -305,7 +315,11 @@ static void deadlock(ep_graph *g) {
     for (int k = 0; k < g->nodes[i]->in_ports.n; k++) {
       ep__input *in = g->nodes[i]->in[k];
       if (in && in->full) {
-        in->max *= 2;
+        /* Producers that are not sources push past the limit, so one
+         * doubling may leave the queue still full (and the graph stuck). */
+        do
+          in->max *= 2;
+        while (in->max <= in->len);
         ep__sched_update_full(g, in);
       }
     }
@@ -347,8 +361,12 @@ static void shutdown_graph(ep_graph *g) {
     n->running = true;
     uv_mutex_unlock(&g->lock);
     ep__ctx_begin(n, EP__PHASE_CLOSE, EP_TS_UNSTARTED, NULL);
+    uint64_t t0 = g->trace ? ep__prof_now() : 0;
     if (n->def->close)
       n->def->close(&n->ctx);
+    if (g->trace)
+      ep__trace_span(g->trace, n->id, EP__SPAN_CLOSE, EP_TS_UNSET, t0,
+                     ep__prof_now());
     uv_mutex_lock(&g->lock);
     n->running = false;
     n->closed = true;
@@ -394,6 +412,20 @@ static int call_process(ep__node *n) {
   return rc;
 }
 
+/* A source's call as a span; its timestamp is that of the last packet the
+ * call sent, if any. */
+static int traced_source_call(ep_graph *g, ep__node *n) {
+  size_t before = n->ctx.n_outq;
+  uint64_t t0 = ep__prof_now();
+  int rc = call_process(n);
+  uint64_t t1 = ep__prof_now();
+  ep_timestamp ts = n->ctx.n_outq > before
+                        ? ep_packet_timestamp(n->ctx.outq[n->ctx.n_outq - 1].p)
+                        : EP_TS_UNSET;
+  ep__trace_span(g->trace, n->id, EP__SPAN_PROCESS, ts, t0, t1);
+  return rc;
+}
+
 static void release_set(ep_packet **set, int n_in) {
   for (int i = 0; i < n_in; i++)
     ep_packet_unref(set[i]);
@@ -403,7 +435,11 @@ static void release_set(ep_packet **set, int n_in) {
 static void run_close(ep_graph *g, ep__node *n) {
   uv_mutex_unlock(&g->lock);
   ep__ctx_begin(n, EP__PHASE_CLOSE, EP_TS_UNSTARTED, NULL);
+  uint64_t t0 = g->trace ? ep__prof_now() : 0;
   int rc = n->def->close ? n->def->close(&n->ctx) : 0;
+  if (g->trace)
+    ep__trace_span(g->trace, n->id, EP__SPAN_CLOSE, EP_TS_UNSET, t0,
+                   ep__prof_now());
   if (rc >= 0 && n->ctx.err)
     rc = n->ctx.err;
   close_outputs(n);
@@ -435,7 +471,10 @@ static void run_source(ep_graph *g, ep__node *n) {
   uint64_t start = now_ns(), end = start;
   while (k < room && rc == 0) {
     ep__ctx_begin(n, EP__PHASE_PROCESS, EP_TS_UNSTARTED, NULL);
-    rc = call_process(n);
+    if (g->trace)
+      rc = traced_source_call(g, n);
+    else
+      rc = call_process(n);
     k++;
     /* A source whose calls got slower hands its packets on sooner. */
     if ((k & 7) == 0 && (end = now_ns()) - start > BUDGET_NS)
@@ -474,8 +513,11 @@ static int take_sets(ep_graph *g, ep__node *n, bool *close) {
     n->set_ts[k++] = ts;
   }
   for (int i = 0; i < n_in; i++)
-    if (n->in[i])
+    if (n->in[i]) {
+      if (k)
+        trace_queue(g, n->in[i]);
       ep__sched_update_full(g, n->in[i]);
+    }
   return k;
 }
 
@@ -491,7 +533,11 @@ static void run_process(ep_graph *g, ep__node *n) {
   for (; done < k && rc == 0; done++) {
     ep_packet **set = &n->sets[done * n_in];
     ep__ctx_begin(n, EP__PHASE_PROCESS, n->set_ts[done], set);
+    uint64_t t0 = g->trace ? ep__prof_now() : 0;
     rc = call_process(n);
+    if (g->trace)
+      ep__trace_span(g->trace, n->id, EP__SPAN_PROCESS, n->set_ts[done], t0,
+                     ep__prof_now());
     if (!n->immediate && rc == 0)
       ep__ctx_auto_bounds(n, n->set_ts[done]);
     release_set(set, n_in);

@@ -29,6 +29,8 @@ typedef struct ep__stream {
   int throttle;           /* graph input streams: full queues downstream */
   int blocked_adders;     /* ep_graph_add_packet calls waiting for room */
   bool has_poller;        /* a consumer is a poller: wake the pollers */
+  bool lat_entry;         /* latency: where timestamps enter the graph */
+  int lat_out;            /* latency: graph output stream index + 1, or 0 */
 } ep__stream;
 
 struct ep__input {

@@ -14,6 +14,7 @@
 
 #include "edgepipe/registry.h"
 #include "options.h"
+#include "profiler.h"
 #include "suggest.h"
 
 #define GRAPH ((size_t)-1) /* "node" index of the graph's own inputs */
@@ -694,6 +695,8 @@ int ep__graph_config_validate(const ep_graph_config *cfg, char **err) {
     check_nodes(&v);
   check_cycles(&v);
   check_executors(&v);
+  ep__profiler_settings ps;
+  ep__profiler_settings_read(cfg->profiler_config, &ps, &v.d);
   int rc = v.d.count ? EP_EVALIDATE : 0;
   *err = ep__diag_take(&v.d);
   vctx_free(&v);

@@ -6,8 +6,10 @@
  * and an async handle ends the loop when a helper thread's ep_graph_wait
  * returns. Exit: 0, 1 on a graph error, 2 on a usage error, 128+signal
  * after a signal. */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +41,20 @@ typedef struct run_state {
 
 /* --- --print and the summary's counts ------------------------------------- */
 
+/* The first write error on stdout (errno), for the message at the end. */
+static atomic_int stdout_errno;
+
 typedef struct printer {
   const char *stream;
 } printer;
 
 static int print_packet(void *user, ep_packet *p) {
   const printer *pr = user;
-  return ep__packet_json_write(stdout, pr->stream, p);
+  int rc = ep__packet_json_write(stdout, pr->stream, p);
+  /* A full disk: stop the graph rather than print into the void. */
+  if (rc == EP_EIO)
+    atomic_store(&stdout_errno, errno);
+  return rc;
 }
 
 /* Detections seen on one graph output stream, for the summary. */
@@ -165,23 +174,49 @@ static int loop_run(run_state *st) {
 /* --- setup and the end
  * -------------------------------------------------------- */
 
+/* The widest of a column's entries, at least `min`. */
+static int column_width(const ep_node_stats *s, size_t n, bool calc, int min) {
+  int w = min;
+  for (size_t i = 0; i < n; i++) {
+    int k = (int)strlen(calc ? s[i].calculator : s[i].name);
+    w = k > w ? k : w;
+  }
+  return w;
+}
+
 static void print_stats(ep_graph *g) {
   ep_node_stats *s = NULL;
   size_t n = 0;
   if (ep_graph_stats(g, &s, &n) < 0)
     return;
-  fprintf(stderr, "%-24s %-28s %10s %10s %10s %8s %10s %10s %10s %6s\n", "node",
-          "calculator", "calls", "in", "out", "drops", "p50 us", "p99 us",
-          "max us", "maxq");
+  int wn = column_width(s, n, false, 4), wc = column_width(s, n, true, 10);
+  fprintf(stderr, "%-*s %-*s %10s %10s %10s %8s %10s %10s %10s %6s\n", wn,
+          "node", wc, "calculator", "calls", "in", "out", "drops", "p50 us",
+          "p99 us", "max us", "maxq");
   for (size_t i = 0; i < n; i++)
     fprintf(stderr,
-            "%-24s %-28s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+            "%-*s %-*s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64
             " %10.1f %10.1f %10.1f %6" PRIu64 "\n",
-            s[i].name, s[i].calculator, s[i].process_calls, s[i].packets_in,
-            s[i].packets_out, s[i].drops, (double)s[i].time_p50_ns / 1e3,
-            (double)s[i].time_p99_ns / 1e3, (double)s[i].time_max_ns / 1e3,
-            s[i].max_queue);
+            wn, s[i].name, wc, s[i].calculator, s[i].process_calls,
+            s[i].packets_in, s[i].packets_out, s[i].drops,
+            (double)s[i].time_p50_ns / 1e3, (double)s[i].time_p99_ns / 1e3,
+            (double)s[i].time_max_ns / 1e3, s[i].max_queue);
   free(s);
+}
+
+/* Graph input (or source) to each output stream, per frame. */
+static void print_latency(ep_graph *g) {
+  ep_stream_latency *l = NULL;
+  size_t n = 0;
+  if (ep_graph_latency(g, &l, &n) < 0)
+    return;
+  fprintf(stderr, "%-24s %10s %10s %10s %10s\n", "output stream", "frames",
+          "p50 ms", "p99 ms", "max ms");
+  for (size_t i = 0; i < n; i++)
+    fprintf(stderr, "%-24s %10" PRIu64 " %10.3f %10.3f %10.3f\n", l[i].stream,
+            l[i].frames, (double)l[i].p50_ns / 1e6, (double)l[i].p99_ns / 1e6,
+            (double)l[i].max_ns / 1e6);
+  free(l);
 }
 
 /* Parses the --side values; usage errors name the option. */
@@ -214,14 +249,32 @@ static int attach_printers(const struct pipe_run_args *a, ep_graph *g,
   return PIPE_RUN_OK;
 }
 
+/* Whether everything --print wrote reached stdout (a full disk, a closed
+ * pipe); says why not. */
+static bool stdout_ok(void) {
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return true;
+  int e = atomic_load(&stdout_errno);
+  e = e ? e : errno ? errno : EIO;
+  fprintf(stderr, "pipe-run: cannot write the printed packets: %s\n",
+          strerror(e));
+  return false;
+}
+
 static int finish(run_state *st, const struct pipe_run_args *a) {
+  bool printed = a->n_prints == 0 || stdout_ok();
+  if (!printed)
+    st->wait_rc = st->wait_rc < 0 ? st->wait_rc : EP_EIO;
   if (a->stats)
     print_stats(st->g);
+  if (a->latency)
+    print_latency(st->g);
   if (st->wait_rc >= 0 || st->signal) {
     ep__media_io_report(&st->io, st->g);
     report_counts(st->g, st->counts);
   }
-  if (st->wait_rc < 0 && st->wait_rc != EP_ECANCELED) {
+  if (st->wait_rc < 0 && st->wait_rc != EP_ECANCELED && printed) {
     const char *msg = ep_graph_error(st->g);
     fprintf(stderr, "pipe-run: %s\n", msg ? msg : ep_strerror(st->wait_rc));
   }
@@ -234,6 +287,10 @@ static int run_graph(const struct pipe_run_args *a, run_state *st,
                      ep_side_packet *side, printer *pr) {
   if (a->threads > 0)
     ep_graph_set_num_threads(st->g, a->threads);
+  if (a->trace)
+    ep_graph_set_trace(st->g, a->trace);
+  if (a->latency)
+    ep_graph_enable_latency(st->g);
   int rc = make_sides(a, st->g, side);
   if (rc == PIPE_RUN_OK)
     rc = attach_printers(a, st->g, pr);

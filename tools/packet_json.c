@@ -46,9 +46,9 @@ int ep__packet_json_write(FILE *f, const char *stream, ep_packet *p) {
     fprintf(f, ",\"detections\":%s}\n", val);
   else
     fprintf(f, ",\"type\":\"%s\",\"value\":%s}\n", t->name, val);
-  fflush(f);
+  int rc = fflush(f) != 0 || ferror(f) ? EP_EIO : 0;
   funlockfile(f);
   if (val != buf)
     free(val);
-  return 0;
+  return rc;
 }

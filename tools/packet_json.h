@@ -16,7 +16,8 @@
 #include "edgepipe/packet.h"
 
 /* Writes p (transfer none) as one line to f, under f's lock so lines of
- * streams printed from different threads do not mix. 0 or EP_ENOMEM. */
+ * streams printed from different threads do not mix. 0, EP_ENOMEM, or
+ * EP_EIO when f has failed (errno says why). */
 int ep__packet_json_write(FILE *f, const char *stream, ep_packet *p);
 
 #endif

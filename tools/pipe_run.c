@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  --print STREAM       print the packets of an output stream "
     "(repeatable)\n"
     "  --stats              print per-node statistics at the end\n"
+    "  --latency            print each output stream's latency at the end\n"
     "  --trace FILE         write a Chrome/Perfetto trace\n"
     "  --plugin LIB         load calculators from a shared object "
     "(repeatable)\n"
@@ -162,6 +163,10 @@ static int parse_flag(struct pipe_run_args *a, const char *opt) {
   }
   if (strcmp(opt, "--stats") == 0) {
     a->stats = true;
+    return PIPE_RUN_OK;
+  }
+  if (strcmp(opt, "--latency") == 0) {
+    a->latency = true;
     return PIPE_RUN_OK;
   }
   pipe_run_mode m;

@@ -42,6 +42,7 @@ struct pipe_run_args {
   pipe_run_side *sides; /* --side name=value, repeatable */
   size_t n_sides;
   bool stats;                /* --stats */
+  bool latency;              /* --latency */
   const char *input;         /* --input SRC, or NULL */
   const char *output;        /* --output DST, or NULL */
   pipe_run_side *input_opts; /* --input-option NAME=VALUE, repeatable */

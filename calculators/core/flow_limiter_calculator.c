@@ -13,7 +13,7 @@
  * not wait for new frames. Bounds are set here, not by the framework. */
 #include <stdlib.h>
 
-#include "calculator_context.h"
+#include "edgepipe/calculator.h"
 
 static const ep_port_spec inputs[] = {
     {.tag = "", .type = "Any", .min_count = 1, .max_count = 1},
@@ -123,7 +123,7 @@ static int drop(ep_calc_ctx *ctx, flow_state *s) {
   ep_packet *p = queue_pop(s);
   ep_timestamp ts = ep_packet_timestamp(p);
   ep_packet_unref(p);
-  ep__ctx_count_drops(ctx, 1);
+  ep_ctx_report_drop(ctx, ts);
   int rc = ep_ctx_output_set_bound(ctx, "", 0, ep_timestamp_next_allowed(ts));
   return rc < 0 ? rc : send_allow(ctx, false, ts);
 }
@@ -151,10 +151,11 @@ static int flow_process(ep_calc_ctx *ctx) {
 
 static int flow_close(ep_calc_ctx *ctx) {
   flow_state *s = ep_ctx_state(ctx);
-  if (s->n_queue > 0)
-    ep__ctx_count_drops(ctx, (long)s->n_queue);
-  while (s->queue && s->n_queue > 0)
-    ep_packet_unref(queue_pop(s));
+  while (s->queue && s->n_queue > 0) {
+    ep_packet *p = queue_pop(s);
+    ep_ctx_report_drop(ctx, ep_packet_timestamp(p));
+    ep_packet_unref(p);
+  }
   free(s->queue);
   free(s->flight);
   return 0;

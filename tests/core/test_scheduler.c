@@ -1,12 +1,15 @@
 /* test_scheduler.c — the runtime's semantics: timestamp sync, bounds,
  * throttling, deadlock handling, executors, priorities, big runs. */
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "edgepipe/graph.h"
+#include "edgepipe/registry.h"
 #include "graph_test_util.h"
 
 static long live_before;
@@ -370,6 +373,82 @@ START_TEST(blocked_add_raises_the_limit) {
 }
 END_TEST
 
+/* TestBurstCalculator: ten packets out for each one in, at 10 * ts + j —
+ * a producer that is no source fills a queue past its limit at once. */
+static int burst_process(ep_calc_ctx *ctx) {
+  ep_timestamp ts = ep_ctx_timestamp(ctx);
+  for (int j = 0; j < 10; j++) {
+    int rc = ep_ctx_output_add(ctx, "", 0, ep_packet_new_int(j, ts * 10 + j));
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static const ep_port_spec burst_in[] = {
+    {.tag = "", .type = "Int", .min_count = 1, .max_count = 1},
+    {.tag = NULL},
+};
+static const ep_port_spec burst_out[] = {
+    {.tag = "", .type = "Int", .min_count = 1, .max_count = 1},
+    {.tag = NULL},
+};
+static const ep_calculator_def burst_def = {
+    .abi_version = EP_CALCULATOR_ABI,
+    .name = "TestBurstCalculator",
+    .inputs = burst_in,
+    .outputs = burst_out,
+    .process = burst_process,
+};
+
+typedef struct burst_feed {
+  ep_graph *g;
+  atomic_bool done;
+} burst_feed;
+
+static void *feed_bursts(void *arg) {
+  burst_feed *f = arg;
+  for (int i = 0; i < 3; i++)
+    ep_graph_add_packet(f->g, "a", ep_packet_new_int(i, i), 0);
+  atomic_store(&f->done, true);
+  return NULL;
+}
+
+/* A queue 5x over its limit: raising the limit once is not enough, and a
+ * blocked add would wait forever (found by test_property_graphs). */
+START_TEST(raising_the_limit_clears_a_queue_far_over_it) {
+  if (!ep_calculator_find("TestBurstCalculator"))
+    ck_assert_int_eq(ep_calculator_register(&burst_def), 0);
+  ep_graph *g = tu_graph("max_queue_size: 2\n"
+                         "input_stream: 'a'\n"
+                         "input_stream: 'b'\n"
+                         "node { calculator: 'TestBurstCalculator'\n"
+                         "  input_stream: 'a' output_stream: 'x' }\n"
+                         "node { name: 'join' calculator: "
+                         "'TestSyncCalculator'\n"
+                         "  input_stream: 'A:x' input_stream: 'B:b'\n"
+                         "  output_stream: 'mask' }\n");
+  ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
+  burst_feed f = {.g = g};
+  atomic_init(&f.done, false);
+  pthread_t t;
+  pthread_create(&t, NULL, feed_bursts, &f);
+  for (int i = 0; i < 1000 && !atomic_load(&f.done); i++)
+    usleep(10000);
+  bool stuck = !atomic_load(&f.done);
+  if (stuck)
+    ep_graph_cancel(g);
+  pthread_join(t, NULL);
+  ck_assert_msg(!stuck, "ep_graph_add_packet blocked for 10 s");
+  for (int i = 0; i < 30; i++)
+    add_int(g, "b", i, i);
+  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
+  ck_assert_int_eq(ep_graph_wait(g), 0);
+  ck_assert_int_eq(ep_graph_stream_packets(g, "x"), 30);
+  ep_graph_destroy(g);
+}
+END_TEST
+
 START_TEST(named_executors_own_their_nodes) {
   tu_threads_reset();
   ep_graph *g = tu_graph(
@@ -413,6 +492,7 @@ int main(void) {
   tcase_add_test(tc, open_graph_input_is_not_a_deadlock);
   tcase_add_test(tc, blocked_add_deadlock_is_reported);
   tcase_add_test(tc, blocked_add_raises_the_limit);
+  tcase_add_test(tc, raising_the_limit_clears_a_queue_far_over_it);
   tcase_add_test(tc, named_executors_own_their_nodes);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -149,6 +149,48 @@ START_TEST(graph_errors_exit_1) {
 }
 END_TEST
 
+/* --trace writes a trace with the nodes' spans; --latency prints a row per
+ * graph output stream; --stats has every column. */
+START_TEST(trace_latency_and_stats) {
+  char *g = counting_graph("7");
+  char trace[64];
+  snprintf(trace, sizeof trace, "/tmp/ep_run_trace_%d.json", (int)getpid());
+  result r;
+  const char *args[] = {g,     "--side",  "n=1",       "--trace",
+                        trace, "--stats", "--latency", NULL};
+  run(&r, args, 0, 0);
+  ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+  FILE *f = fopen(trace, "r");
+  ck_assert_ptr_nonnull(f);
+  char line[1024];
+  int pass_spans = 0;
+  while (fgets(line, sizeof line, f))
+    pass_spans +=
+        strstr(line, "\"ph\":\"X\"") && strstr(line, "\"name\":\"pass\"");
+  fclose(f);
+  ck_assert_int_eq(pass_spans, 7);
+  const char *cols[] = {"calls",  "in",     "out",    "drops",
+                        "p50 us", "p99 us", "max us", "maxq"};
+  for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+    ck_assert_msg(strstr(r.err, cols[i]), "no column %s in\n%s", cols[i],
+                  r.err);
+  const char *row = strstr(r.err, "\nout ");
+  ck_assert_msg(row != NULL, "no latency row for 'out':\n%s", r.err);
+  unsigned long frames = 0;
+  ck_assert_int_eq(sscanf(row, " out %lu", &frames), 1);
+  ck_assert_uint_eq(frames, 7);
+  unlink(trace);
+  const char *bad[] = {
+      g, "--side", "n=1", "--trace", "/nonexistent-dir/t.json", NULL};
+  run(&r, bad, 0, 0);
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_ptr_nonnull(strstr(r.err, "cannot write the trace file "
+                                      "'/nonexistent-dir/t.json'"));
+  unlink(g);
+  free(g);
+}
+END_TEST
+
 static void stops_on(int sig) {
   char *g = counting_graph("1000000000000");
   result r;
@@ -182,6 +224,7 @@ int main(void) {
   tcase_add_test(tc, runs_prints_and_counts);
   tcase_add_test(tc, usage_errors_exit_2);
   tcase_add_test(tc, graph_errors_exit_1);
+  tcase_add_test(tc, trace_latency_and_stats);
   tcase_add_test(tc, sigint_drains_and_exits_130);
   tcase_add_test(tc, sigterm_drains_and_exits_143);
   suite_add_tcase(s, tc);

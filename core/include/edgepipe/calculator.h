@@ -163,6 +163,16 @@ EP_API ep_packet *ep_ctx_side_input(ep_calc_ctx *ctx, const char *tag,
 EP_API int ep_ctx_side_output_set(ep_calc_ctx *ctx, const char *tag,
                                   int index, ep_packet *p);
 
+/* Says this node dropped the packet at ts on purpose (flow control, a
+ * frame skipped): it counts in the node's drops and shows as an instant
+ * event in a trace. The packet itself is the caller's business. */
+EP_API void ep_ctx_report_drop(ep_calc_ctx *ctx, ep_timestamp ts);
+
+/* Says this node dropped the packet at ts on purpose (flow control, a
+ * frame skipped): it counts in the node's drops and shows as an instant
+ * event in a trace. The packet itself is the caller's business. */
+EP_API void ep_ctx_report_drop(ep_calc_ctx *ctx, ep_timestamp ts);
+
 /* Records a message for the failing hook and returns err, so a hook can
  * `return ep_ctx_fail(ctx, EP_EIO, "cannot open %s", path);`. The graph's
  * error then reads "node 'NAME' (Calculator): message". */

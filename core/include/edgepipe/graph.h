@@ -167,6 +167,33 @@ typedef struct ep_node_stats {
  * entries (caller frees with free()). */
 EP_API int ep_graph_stats(ep_graph *g, ep_node_stats **out, size_t *n);
 
+/* --- tracing and latency ------------------------------------------------ */
+
+/* Writes a Chrome trace-event JSON (chrome://tracing, Perfetto) of the run
+ * to path: a span per open/process/close call on one track per node, the
+ * input queues' depths as counters, reported drops as instant events. The
+ * file is created at start (a bad path fails the start with EP_EIO) and
+ * complete when ep_graph_wait returns. Overrides the config's
+ * profiler_config; NULL turns tracing off. path: transfer none. Before
+ * start; EP_ESTATE after. */
+EP_API int ep_graph_set_trace(ep_graph *g, const char *path);
+
+/* Measures, for each graph output stream, the wall time from a timestamp's
+ * first appearance in the graph (on a graph input stream or a source
+ * node's output) to its packet on that stream (profiler_config's
+ * enable_stream_latency does the same). Before start; EP_ESTATE after. */
+EP_API int ep_graph_enable_latency(ep_graph *g);
+
+typedef struct ep_stream_latency {
+  const char *stream; /* transfer none: lives as long as the graph */
+  uint64_t frames;    /* packets measured (0 when latency is off) */
+  uint64_t p50_ns, p99_ns, max_ns;
+} ep_stream_latency;
+
+/* One entry per graph output stream, in config order. *out: caller frees
+ * with free(). */
+EP_API int ep_graph_latency(ep_graph *g, ep_stream_latency **out, size_t *n);
+
 /* Cancels if still running, waits, and frees everything, pollers
  * included. NULL is ignored. */
 EP_API void ep_graph_destroy(ep_graph *g);
