@@ -13,14 +13,15 @@
 # Figures: clip frames/s (decoded frames over the run's wall time; the
 # FlowLimiter drops frames that arrive while the model is busy), frames/s
 # through detection (frames that reached the output), latency p50/p99 per
-# written frame (decoder output to annotated frame out of the graph), and
-# peak RSS (kB, of the process running the graph / of gst-launch). One JSON
+# written frame (pipe-run --latency: decoder output to annotated frame out
+# of the graph), and peak RSS (kB, of pipe-run / of gst-launch, by
+# /usr/bin/time; wall time includes start-up and the model load). One JSON
 # object per line on stdout as bench/run expects; a table on stderr.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: bench/bench_vision.sh BUILD_DIR}" && pwd)
-exe="$build/bench/bench-vision"
-[ -x "$exe" ] || { echo "bench_vision.sh: $exe is not built" >&2; exit 1; }
+[ -x "$build/tools/pipe-run" ] || {
+  echo "bench_vision.sh: $build/tools/pipe-run is not built" >&2; exit 1; }
 cd "$root"
 if [ "${QUICK:-}" = 1 ]; then clip=out/sample.mp4 secs=4; else
   clip=out/sample-30s.mp4 secs=30; fi
@@ -44,10 +45,31 @@ peak_rss_kb %M" -o "$out" gst-launch-1.0 -q filesrc location="$clip" ! \
 gst_decode "$tmp/gst" decodebin
 gst_decode "$tmp/gst264" qtdemux ! h264parse ! openh264dec
 
-# Our runs: (a), (b), (b) with openh264dec.
-"$exe" graphs/face_detect.pbtxt "$clip" "$tmp/a.mp4" > "$tmp/a"
-"$exe" graphs/face_detect.pbtxt "$clip" null > "$tmp/b"
-"$exe" graphs/face_detect.pbtxt "$clip" null openh264dec > "$tmp/b264"
+# Our runs, with the real pipe-run: (a), (b), (b) with openh264dec. Each
+# leaves "key value" lines in its file: decoded, written, seconds, fps_in,
+# fps_out, latency_p50_ms, latency_p99_ms, peak_rss_kb.
+pipe_run() { # out-file output [--input-option decoder=X]
+  out=$1 dst=$2
+  shift 2
+  /usr/bin/time -f "seconds %e
+peak_rss_kb %M" -o "$out.time" "$build/tools/pipe-run" graphs/face_detect.pbtxt \
+    --input "$clip" --output "$dst" --latency "$@" 2> "$out.err"
+  awk '
+    / decoded, / { for (i = 1; i <= NF; i++) {
+        if ($(i + 1) ~ /^frames/) written = $i + 0
+        if ($(i + 1) == "decoded,") decoded = $i + 0 } }
+    $1 == "output_video" && NF == 5 { p50 = $3; p99 = $4 }
+    END { printf "decoded %d\nwritten %d\nlatency_p50_ms %s\n", decoded, written, p50
+          printf "latency_p99_ms %s\n", p99 }' "$out.err" > "$out"
+  cat "$out.time" >> "$out"
+  awk -v d="$(val decoded "$out")" -v w="$(val written "$out")" \
+    -v s="$(val seconds "$out")" \
+    'BEGIN { printf "fps_in %.2f\nfps_out %.2f\n", d / s, w / s }' >> "$out"
+  cat "$out.err" >&2
+}
+pipe_run "$tmp/a" "$tmp/a.mp4"
+pipe_run "$tmp/b" null
+pipe_run "$tmp/b264" null --input-option decoder=openh264dec
 
 frames=$(val decoded "$tmp/b")
 fps_of() { awk -v n="$frames" -v s="$(val seconds "$1")" \
