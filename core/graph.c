@@ -312,6 +312,21 @@ static void give_message(char *msg, char **err) {
     free(msg);
 }
 
+int ep__graph_create_from_config(ep_graph_config *cfg, ep_graph **out,
+                                 char **err) {
+  if (err)
+    *err = NULL;
+  if (!cfg || !out) {
+    ep__graph_config_free(cfg);
+    return EP_EINVAL;
+  }
+  *out = NULL;
+  char *msg = NULL;
+  int rc = create(cfg, out, &msg);
+  give_message(msg, err);
+  return rc;
+}
+
 int ep_graph_create_from_file(const char *path, ep_graph **out, char **err) {
   if (err)
     *err = NULL;

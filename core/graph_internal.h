@@ -174,6 +174,13 @@ struct ep_graph {
  * it is set already. */
 int ep__graph_set_side(ep_graph *g, const char *name, ep_packet *p);
 
+/* Validates an already loaded (and possibly edited) config and builds the
+ * graph, as ep_graph_create_from_file does after loading; pipe-run uses it
+ * to add its media nodes first. cfg: transfer full, also on failure.
+ * Errors: negative code, *err (caller frees) lists the problems. */
+int ep__graph_create_from_config(ep_graph_config *cfg, ep_graph **out,
+                                 char **err);
+
 /* --- scheduler.c ---------------------------------------------------------- */
 
 /* Starts every executor's threads. EP_ENOMEM or a uv error. Lock not held. */

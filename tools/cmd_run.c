@@ -16,7 +16,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "edgepipe/detection.h"
 #include "edgepipe/graph.h"
+#include "graph_internal.h"
+#include "media_io.h"
+#include "packet_json.h"
 #include "pipe_run.h"
 
 typedef struct run_state {
@@ -30,11 +34,12 @@ typedef struct run_state {
   int signal; /* the first signal received, or 0 */
   bool tty;
   uint64_t last_ns;
-  int64_t *last_counts; /* per graph output stream */
+  int64_t *last_counts;   /* per graph output stream */
+  media_io io;            /* the decoder and encoder pipe-run added */
+  struct counter *counts; /* per graph output stream */
 } run_state;
 
-/* --- --print: packets as JSON lines -----------------------------------------
- */
+/* --- --print and the summary's counts ------------------------------------- */
 
 /* The first write error on stdout (errno), for the message at the end. */
 static atomic_int stdout_errno;
@@ -45,24 +50,49 @@ typedef struct printer {
 
 static int print_packet(void *user, ep_packet *p) {
   const printer *pr = user;
-  char val[256] = "null";
-  const ep_type *t = ep_packet_type(p);
-  if (t->describe)
-    t->describe(ep_packet_data(p), val, sizeof val);
-  char ts[32];
-  ep_timestamp_str(ep_packet_timestamp(p), ts, sizeof ts);
-  flockfile(stdout);
-  printf("{\"stream\":\"%s\",\"timestamp\":\"%s\",\"type\":\"%s\","
-         "\"value\":%s}\n",
-         pr->stream, ts, t->name, val);
+  int rc = ep__packet_json_write(stdout, pr->stream, p);
   /* A full disk: stop the graph rather than print into the void. */
-  int rc = 0;
-  if (ferror(stdout)) {
-    rc = EP_EIO;
+  if (rc == EP_EIO)
     atomic_store(&stdout_errno, errno);
-  }
-  funlockfile(stdout);
   return rc;
+}
+
+/* Detections seen on one graph output stream, for the summary. */
+typedef struct counter {
+  const char *stream;
+  int64_t packets, detections;
+  bool is_detections;
+} counter;
+
+static int count_packet(void *user, ep_packet *p) {
+  counter *c = user;
+  c->packets++;
+  if (strcmp(ep_packet_type(p)->name, "Detections") == 0) {
+    const ep_detections *d = ep_packet_data(p);
+    c->is_detections = true;
+    c->detections += (int64_t)d->n;
+  }
+  return 0;
+}
+
+/* Counts on every graph output stream but the encoded one. */
+static int attach_counters(ep_graph *g, const media_io *io, counter *c) {
+  for (size_t i = 0; i < ep_graph_output_count(g); i++) {
+    c[i].stream = ep_graph_output_name(g, i);
+    if (io->output_stream && strcmp(c[i].stream, io->output_stream) == 0)
+      continue;
+    if (ep_graph_observe(g, c[i].stream, count_packet, &c[i]) < 0)
+      return PIPE_RUN_GRAPH_ERROR;
+  }
+  return PIPE_RUN_OK;
+}
+
+static void report_counts(ep_graph *g, const counter *c) {
+  for (size_t i = 0; i < ep_graph_output_count(g); i++)
+    if (c[i].is_detections)
+      fprintf(stderr,
+              "pipe-run: %s: %" PRId64 " detections in %" PRId64 " frames\n",
+              c[i].stream, c[i].detections, c[i].packets);
 }
 
 /* --- the event loop
@@ -240,6 +270,10 @@ static int finish(run_state *st, const struct pipe_run_args *a) {
     print_stats(st->g);
   if (a->latency)
     print_latency(st->g);
+  if (st->wait_rc >= 0 || st->signal) {
+    ep__media_io_report(&st->io, st->g);
+    report_counts(st->g, st->counts);
+  }
   if (st->wait_rc < 0 && st->wait_rc != EP_ECANCELED && printed) {
     const char *msg = ep_graph_error(st->g);
     fprintf(stderr, "pipe-run: %s\n", msg ? msg : ep_strerror(st->wait_rc));
@@ -260,6 +294,8 @@ static int run_graph(const struct pipe_run_args *a, run_state *st,
   int rc = make_sides(a, st->g, side);
   if (rc == PIPE_RUN_OK)
     rc = attach_printers(a, st->g, pr);
+  if (rc == PIPE_RUN_OK)
+    rc = attach_counters(st->g, &st->io, st->counts);
   if (rc != PIPE_RUN_OK)
     return rc;
   int err = ep_graph_start(st->g, side, a->n_sides);
@@ -279,22 +315,45 @@ static int run_graph(const struct pipe_run_args *a, run_state *st,
   return finish(st, a);
 }
 
-int ep__cmd_run(const struct pipe_run_args *a) {
-  run_state st;
-  memset(&st, 0, sizeof st);
+/* Loads the graph, adds pipe-run's decoder and encoder (media_io.h), then
+ * validates it: messages about the user's nodes point into their file. */
+static int load_graph(const struct pipe_run_args *a, run_state *st) {
+  ep_graph_config *cfg = NULL;
   char *err = NULL;
-  if (ep_graph_create_from_file(a->graphs[0], &st.g, &err) < 0) {
+  int rc = ep__graph_config_load_file(a->graphs[0], &cfg, &err);
+  if (rc == 0) {
+    int wired = ep__media_io_wire(cfg, a, &st->io);
+    if (wired != PIPE_RUN_OK) {
+      ep__graph_config_free(cfg);
+      return wired;
+    }
+    rc = ep__graph_create_from_config(cfg, &st->g, &err);
+  }
+  if (rc < 0) {
     fprintf(stderr, "%s", err ? err : "pipe-run: cannot load the graph\n");
     free(err);
     return PIPE_RUN_GRAPH_ERROR;
   }
+  return PIPE_RUN_OK;
+}
+
+int ep__cmd_run(const struct pipe_run_args *a) {
+  run_state st;
+  memset(&st, 0, sizeof st);
+  ep__media_io_tune_memory();
+  int rc = load_graph(a, &st);
+  if (rc != PIPE_RUN_OK) {
+    ep__media_io_clear(&st.io);
+    return rc;
+  }
   st.tty = isatty(STDERR_FILENO);
   ep_side_packet *side = calloc(a->n_sides + 1, sizeof *side);
   printer *pr = calloc(a->n_prints + 1, sizeof *pr);
-  st.last_counts =
-      calloc(ep_graph_output_count(st.g) + 1, sizeof *st.last_counts);
-  int rc = PIPE_RUN_GRAPH_ERROR;
-  if (side && pr && st.last_counts)
+  size_t n_out = ep_graph_output_count(st.g) + 1;
+  st.last_counts = calloc(n_out, sizeof *st.last_counts);
+  st.counts = calloc(n_out, sizeof *st.counts);
+  rc = PIPE_RUN_GRAPH_ERROR;
+  if (side && pr && st.last_counts && st.counts)
     rc = run_graph(a, &st, side, pr);
   ep_graph_destroy(st.g);
   for (size_t i = 0; side && i < a->n_sides; i++)
@@ -302,5 +361,7 @@ int ep__cmd_run(const struct pipe_run_args *a) {
   free(side);
   free(pr);
   free(st.last_counts);
+  free(st.counts);
+  ep__media_io_clear(&st.io);
   return rc;
 }

@@ -25,8 +25,17 @@ static const char usage_text[] =
     "options:\n"
     "  --threads N          worker threads (default: the graph's, or cores)\n"
     "  --side NAME=VALUE    an input side packet (repeatable)\n"
-    "  --input SRC          the source to feed the graph's input stream\n"
-    "  --output DST         where to write the graph's output\n"
+    "  --input SRC          feeds the graph's image input stream: a video\n"
+    "                       or image file, a URI, 'test' or 'camera'\n"
+    "                       (default: the bundled sample out/sample.mp4)\n"
+    "  --output DST         takes its image output stream: a .mp4, .mkv,\n"
+    "                       .webm, .png or .jpg file, 'null' or 'display'\n"
+    "                       (default: out/GRAPH.mp4)\n"
+    "  --input-option NAME=VALUE\n"
+    "                       a VideoDecoderCalculator option for --input\n"
+    "                       (e.g. num_frames=30, decoder=openh264dec)\n"
+    "  --output-option NAME=VALUE\n"
+    "                       a VideoEncoderCalculator option for --output\n"
     "  --print STREAM       print the packets of an output stream "
     "(repeatable)\n"
     "  --stats              print per-node statistics at the end\n"
@@ -58,31 +67,34 @@ static bool push_str(const char ***v, size_t *n, const char *s) {
   return true;
 }
 
-static bool push_side(struct pipe_run_args *a, const char *arg) {
+static bool push_pair(pipe_run_side **v, size_t *n, const char *arg) {
   const char *eq = strchr(arg, '=');
   if (!eq || eq == arg)
     return false;
-  pipe_run_side *t = realloc(a->sides, (a->n_sides + 1) * sizeof *t);
+  pipe_run_side *t = realloc(*v, (*n + 1) * sizeof *t);
   if (!t)
     return false;
-  a->sides = t;
+  *v = t;
   /* The name ends at '=': cut it there in argv's own storage. */
   *(char *)eq = '\0';
-  t[a->n_sides++] = (pipe_run_side){arg, eq + 1};
+  t[(*n)++] = (pipe_run_side){arg, eq + 1};
   return true;
 }
 
 static void args_free(struct pipe_run_args *a) {
   free(a->graphs);
   free(a->sides);
+  free(a->input_opts);
+  free(a->output_opts);
   free(a->prints);
   free(a->plugins);
 }
 
 /* Options that take a value; the value is argv[i+1] or after '='. */
 static const char *const valued[] = {
-    "--threads", "--side",   "--input", "--output",   "--print",
-    "--trace",   "--plugin", "--dot",   "--describe", NULL};
+    "--threads",      "--side",          "--input",    "--output",
+    "--input-option", "--output-option", "--print",    "--trace",
+    "--plugin",       "--dot",           "--describe", NULL};
 
 static bool takes_value(const char *opt) {
   for (size_t i = 0; valued[i]; i++)
@@ -109,8 +121,14 @@ static int parse_valued(struct pipe_run_args *a, const char *opt,
                          val);
     a->threads = (int)n;
   } else if (strcmp(opt, "--side") == 0) {
-    if (!push_side(a, (char *)val))
+    if (!push_pair(&a->sides, &a->n_sides, val))
       return usage_error("--side needs NAME=VALUE, not '%s'", val);
+  } else if (strcmp(opt, "--input-option") == 0) {
+    if (!push_pair(&a->input_opts, &a->n_input_opts, val))
+      return usage_error("--input-option needs NAME=VALUE, not '%s'", val);
+  } else if (strcmp(opt, "--output-option") == 0) {
+    if (!push_pair(&a->output_opts, &a->n_output_opts, val))
+      return usage_error("--output-option needs NAME=VALUE, not '%s'", val);
   } else if (strcmp(opt, "--input") == 0) {
     a->input = val;
   } else if (strcmp(opt, "--output") == 0) {

@@ -23,7 +23,8 @@ typedef enum pipe_run_mode {
   PIPE_RUN_TABLE         /* --calculator-table */
 } pipe_run_mode;
 
-/* A --side name=value pair; both point into argv. */
+/* A name=value pair (--side, --input-option, --output-option); both point
+ * into argv. */
 typedef struct pipe_run_side {
   const char *name;
   const char *value;
@@ -40,10 +41,14 @@ struct pipe_run_args {
   int threads;          /* --threads N; 0: the graph's or the default */
   pipe_run_side *sides; /* --side name=value, repeatable */
   size_t n_sides;
-  bool stats;          /* --stats */
-  bool latency;        /* --latency */
-  const char *input;   /* --input SRC, or NULL */
-  const char *output;  /* --output DST, or NULL */
+  bool stats;                /* --stats */
+  bool latency;              /* --latency */
+  const char *input;         /* --input SRC, or NULL */
+  const char *output;        /* --output DST, or NULL */
+  pipe_run_side *input_opts; /* --input-option NAME=VALUE, repeatable */
+  size_t n_input_opts;
+  pipe_run_side *output_opts; /* --output-option NAME=VALUE, repeatable */
+  size_t n_output_opts;
   const char **prints; /* --print STREAM, repeatable */
   size_t n_prints;
   const char *trace;    /* --trace FILE, or NULL */

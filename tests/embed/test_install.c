@@ -145,7 +145,7 @@ START_TEST(a_plugin_builds_against_the_install_and_loads) {
   free(cmd);
   ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
   ck_assert_int_eq(count_lines_with(r.out, "\"stream\":\"scaled\""), 5);
-  ck_assert_msg(strstr(r.out, "\"timestamp\":\"4\",\"type\":\"Int\","
+  ck_assert_msg(strstr(r.out, "\"timestamp_us\":4,\"type\":\"Int\","
                               "\"value\":13}"),
                 "%s", r.out);
   run_result_free(&r);

@@ -23,7 +23,7 @@ static void assert_scaled_output(const run_result *r) {
   for (int i = 0; i < 5; i++) {
     char want[96];
     snprintf(want, sizeof want,
-             "\"timestamp\":\"%d\",\"type\":\"Int\","
+             "\"timestamp_us\":%d,\"type\":\"Int\","
              "\"value\":%d}",
              i, 3 * i + 1);
     ck_assert_msg(strstr(r->out, want), "no '%s' in:\n%s", want, r->out);

@@ -96,10 +96,11 @@ START_TEST(runs_prints_and_counts) {
                         "--threads", "2",       NULL};
   run(&r, args, 0, 0);
   ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
-  ck_assert_ptr_nonnull(strstr(r.out, "{\"stream\":\"out\",\"timestamp\":\"2\","
-                                      "\"type\":\"Int\",\"value\":2}"));
-  ck_assert_ptr_nonnull(strstr(r.out, "\"stream\":\"side\",\"timestamp\":\"0\""
-                                      ",\"type\":\"String\",\"value\":\"41\""));
+  ck_assert_ptr_nonnull(strstr(r.out, "{\"stream\":\"out\",\"timestamp_us\":2,"
+                                      "\"type\":\"Int\",\"value\":2}\n"));
+  ck_assert_ptr_nonnull(strstr(r.out,
+                               "{\"stream\":\"side\",\"timestamp_us\":0"
+                               ",\"type\":\"String\",\"value\":\"41\"}\n"));
   ck_assert_ptr_nonnull(strstr(r.err, "PassThroughCalculator"));
   ck_assert_ptr_nonnull(strstr(r.err, "p99"));
   unlink(g);
