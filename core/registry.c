@@ -5,8 +5,8 @@
 #include "edgepipe/registry.h"
 
 #include <dlfcn.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -28,14 +28,29 @@ ep_timestamp ep_timestamp_next_allowed(ep_timestamp ts) {
 const char *ep_timestamp_str(ep_timestamp ts, char *buf, size_t n) {
   const char *name = NULL;
   switch (ts) {
-  case EP_TS_UNSET: name = "Unset"; break;
-  case EP_TS_UNSTARTED: name = "Unstarted"; break;
-  case EP_TS_PRESTREAM: name = "PreStream"; break;
-  case EP_TS_MIN: name = "Min"; break;
-  case EP_TS_MAX: name = "Max"; break;
-  case EP_TS_POSTSTREAM: name = "PostStream"; break;
-  case EP_TS_DONE: name = "Done"; break;
-  default: break;
+  case EP_TS_UNSET:
+    name = "Unset";
+    break;
+  case EP_TS_UNSTARTED:
+    name = "Unstarted";
+    break;
+  case EP_TS_PRESTREAM:
+    name = "PreStream";
+    break;
+  case EP_TS_MIN:
+    name = "Min";
+    break;
+  case EP_TS_MAX:
+    name = "Max";
+    break;
+  case EP_TS_POSTSTREAM:
+    name = "PostStream";
+    break;
+  case EP_TS_DONE:
+    name = "Done";
+    break;
+  default:
+    break;
   }
   if (name)
     snprintf(buf, n, "%s", name);

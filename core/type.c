@@ -62,9 +62,8 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static const ep_type **reg;
 static size_t reg_len, reg_cap;
 
-static const ep_type *const builtins[] = {&ep_type_any, &ep_type_int,
-                                          &ep_type_float, &ep_type_bool,
-                                          &ep_type_string};
+static const ep_type *const builtins[] = {
+    &ep_type_any, &ep_type_int, &ep_type_float, &ep_type_bool, &ep_type_string};
 
 /* The payload types of the built-in calculators (generated table). */
 extern const ep_type *const ep__builtin_types[];

@@ -395,13 +395,13 @@ END_TEST
 START_TEST(load_errors_without_a_message_pointer) {
   ep_graph *g = NULL;
   const char *bad = "node { calculator: 'NoSuchCalculator' }\n";
-  ck_assert_int_eq(ep_graph_create_from_string(bad, strlen(bad), "pbtxt",
-                                               NULL, &g, NULL),
-                   EP_EVALIDATE);
+  ck_assert_int_eq(
+      ep_graph_create_from_string(bad, strlen(bad), "pbtxt", NULL, &g, NULL),
+      EP_EVALIDATE);
   ck_assert_ptr_null(g);
-  ck_assert_int_eq(ep_graph_create_from_string("node {", 6, "pbtxt", NULL,
-                                               &g, NULL),
-                   EP_EPARSE);
+  ck_assert_int_eq(
+      ep_graph_create_from_string("node {", 6, "pbtxt", NULL, &g, NULL),
+      EP_EPARSE);
   ck_assert_int_lt(ep_graph_create_from_file("/nonexistent.pbtxt", &g, NULL),
                    0);
   ck_assert_ptr_null(g);

@@ -63,10 +63,10 @@ typedef struct ep_option_spec {
   const char *name; /* NULL ends a list */
   ep_option_kind kind;
   unsigned flags;
-  const char *defval;              /* default, as text ("1", "0.5", "true",
-                                      "SIGMOID", "x"); NULL: 0/""/false */
-  double min, max;                 /* checked when min < max (INT, FLOAT) */
-  const char *const *enum_values;  /* ENUM: NULL-terminated names */
+  const char *defval;                  /* default, as text ("1", "0.5", "true",
+                                          "SIGMOID", "x"); NULL: 0/""/false */
+  double min, max;                     /* checked when min < max (INT, FLOAT) */
+  const char *const *enum_values;      /* ENUM: NULL-terminated names */
   const struct ep_option_spec *fields; /* MESSAGE: its fields */
 } ep_option_spec;
 
@@ -77,14 +77,14 @@ typedef struct ep_calc_ctx ep_calc_ctx;
 typedef struct ep_calculator_def {
   int abi_version; /* EP_CALCULATOR_ABI */
   const char *name;
-  const ep_port_spec *inputs;       /* each list ends with tag == NULL; */
-  const ep_port_spec *outputs;      /* a NULL list has no ports         */
+  const ep_port_spec *inputs;  /* each list ends with tag == NULL; */
+  const ep_port_spec *outputs; /* a NULL list has no ports         */
   const ep_port_spec *input_side;
   const ep_port_spec *output_side;
   const ep_option_spec *options;    /* ends with name == NULL */
   const char *input_stream_handler; /* default handler; NULL: "Default" */
   size_t state_size; /* zeroed per node; ep_ctx_state() points at it */
-  int (*open)(ep_calc_ctx *ctx);    /* each hook may be NULL */
+  int (*open)(ep_calc_ctx *ctx); /* each hook may be NULL */
   int (*process)(ep_calc_ctx *ctx);
   int (*close)(ep_calc_ctx *ctx);
   /* Optional: called by ep_graph_flush (see graph.h) while nothing else
@@ -118,8 +118,8 @@ EP_API int64_t ep_options_int_at(const ep_options *o, const char *name,
                                  size_t i);
 EP_API double ep_options_float_at(const ep_options *o, const char *name,
                                   size_t i);
-EP_API const char *ep_options_string_at(const ep_options *o,
-                                        const char *name, size_t i);
+EP_API const char *ep_options_string_at(const ep_options *o, const char *name,
+                                        size_t i);
 /* A MESSAGE field (the i-th, for repeated ones), bound to its sub-schema;
  * an absent one reads as all defaults. Lives as long as o. */
 EP_API const ep_options *ep_options_message(const ep_options *o,
@@ -155,8 +155,8 @@ EP_API int ep_ctx_output_add(ep_calc_ctx *ctx, const char *tag, int index,
 
 /* Promises that output tag:index will carry no packet before `bound`
  * (MediaPipe's SetNextTimestampBound). */
-EP_API int ep_ctx_output_set_bound(ep_calc_ctx *ctx, const char *tag,
-                                   int index, ep_timestamp bound);
+EP_API int ep_ctx_output_set_bound(ep_calc_ctx *ctx, const char *tag, int index,
+                                   ep_timestamp bound);
 
 /* Closes output tag:index: no more packets; consumers see it done. */
 EP_API int ep_ctx_output_close(ep_calc_ctx *ctx, const char *tag, int index);
@@ -166,8 +166,8 @@ EP_API ep_packet *ep_ctx_side_input(ep_calc_ctx *ctx, const char *tag,
                                     int index);
 
 /* Sets output side packet tag:index (only in open()). p: transfer full. */
-EP_API int ep_ctx_side_output_set(ep_calc_ctx *ctx, const char *tag,
-                                  int index, ep_packet *p);
+EP_API int ep_ctx_side_output_set(ep_calc_ctx *ctx, const char *tag, int index,
+                                  ep_packet *p);
 
 /* Says this node dropped the packet at ts on purpose (flow control, a
  * frame skipped): it counts in the node's drops and shows as an instant

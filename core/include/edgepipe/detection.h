@@ -19,7 +19,7 @@ typedef struct ep_keypoint {
 typedef struct ep_detection {
   float score;
   int label_id;
-  char label[32]; /* "" when none */
+  char label[32];                  /* "" when none */
   float xmin, ymin, width, height; /* relative to the image */
   int n_keypoints;
   ep_keypoint keypoints[EP_DETECTION_MAX_KEYPOINTS];

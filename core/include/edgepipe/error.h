@@ -36,7 +36,7 @@ typedef enum ep_errno {
   EP__ERR_FIRST = -1000,
   EP_ERRNO_MAP(EP__ERR_ENUM)
 #undef EP__ERR_ENUM
-  EP__ERR_END
+      EP__ERR_END
 } ep_errno;
 
 /* A positive status a calculator's process() returns to end its outputs

@@ -29,11 +29,9 @@ EP_API ep_image_frame *ep_image_frame_new(ep_image_format f, int width,
                                           int height);
 /* Wraps pixels owned elsewhere. release(user) is called once when the last
  * reference goes (or at once on failure); may be NULL. Transfer full. */
-EP_API ep_image_frame *ep_image_frame_wrap(ep_image_format f, int width,
-                                           int height, int stride,
-                                           uint8_t *pixels,
-                                           void (*release)(void *user),
-                                           void *user);
+EP_API ep_image_frame *
+ep_image_frame_wrap(ep_image_format f, int width, int height, int stride,
+                    uint8_t *pixels, void (*release)(void *user), void *user);
 /* A deep copy with edgepipe-owned pixels (transfer full), or NULL. */
 EP_API ep_image_frame *ep_image_frame_copy(const ep_image_frame *src);
 EP_API ep_image_frame *ep_image_frame_ref(ep_image_frame *f);

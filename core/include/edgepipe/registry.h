@@ -34,7 +34,7 @@ EP_API void ep_calculator_foreach(void (*fn)(const ep_calculator_def *def,
 #define EP_PLUGIN_EXPORT
 #endif
 typedef struct ep_plugin_desc {
-  int abi_version; /* EP_CALCULATOR_ABI */
+  int abi_version;                             /* EP_CALCULATOR_ABI */
   const ep_calculator_def *const *calculators; /* NULL-terminated */
 } ep_plugin_desc;
 

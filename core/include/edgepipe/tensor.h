@@ -41,7 +41,7 @@ EP_API int ep_tensor_ndims(const ep_tensor *t);
 EP_API int ep_tensor_dim(const ep_tensor *t, int i);
 EP_API size_t ep_tensor_count(const ep_tensor *t); /* elements */
 EP_API size_t ep_tensor_bytes(const ep_tensor *t);
-EP_API void *ep_tensor_data(ep_tensor *t);          /* 64-byte aligned */
+EP_API void *ep_tensor_data(ep_tensor *t); /* 64-byte aligned */
 EP_API const void *ep_tensor_cdata(const ep_tensor *t);
 
 /* A vector of tensors: the payload of a "Tensors" packet. */
