@@ -196,3 +196,21 @@ int ep__cfg_parse_file(const char *path, ep_cfg_doc **out, char **err) {
   free(text);
   return rc;
 }
+
+const char *ep__cfg_kind_desc(ep_cfg_kind k) {
+  switch (k) {
+  case EP_CFG_MESSAGE:
+    return "a message";
+  case EP_CFG_STRING:
+    return "a string";
+  case EP_CFG_IDENT:
+    return "an identifier";
+  case EP_CFG_INT:
+    return "an integer";
+  case EP_CFG_FLOAT:
+    return "a float";
+  case EP_CFG_BOOL:
+    return "a bool";
+  }
+  return "a value";
+}

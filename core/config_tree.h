@@ -96,4 +96,7 @@ const ep_cfg_node *ep__cfg_find(const ep_cfg_node *msg, const char *name);
 /* How many fields named `name` msg has. */
 size_t ep__cfg_count(const ep_cfg_node *msg, const char *name);
 
+/* "a string", "an integer", ... for messages about a value's kind. */
+const char *ep__cfg_kind_desc(ep_cfg_kind k);
+
 #endif

@@ -19,24 +19,6 @@
 
 /* --- small helpers ------------------------------------------------------- */
 
-static const char *kind_name(ep_cfg_kind k) {
-  switch (k) {
-  case EP_CFG_MESSAGE:
-    return "a message";
-  case EP_CFG_STRING:
-    return "a string";
-  case EP_CFG_IDENT:
-    return "an identifier";
-  case EP_CFG_INT:
-    return "an integer";
-  case EP_CFG_FLOAT:
-    return "a float";
-  case EP_CFG_BOOL:
-    return "a bool";
-  }
-  return "a value";
-}
-
 /* Reads one message: fields are matched against `names`; each known one
  * goes to `fn` with its index in `names`. */
 typedef struct reader {
@@ -68,7 +50,7 @@ static bool want_kind(reader *r, const ep_cfg_node *f, bool ok,
                       const char *what) {
   if (!ok)
     ep__diag_add(r->d, &f->loc, "field '%s' in %s must be %s, not %s", f->name,
-                 r->where, what, kind_name(f->kind));
+                 r->where, what, ep__cfg_kind_desc(f->kind));
   return ok;
 }
 

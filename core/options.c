@@ -235,24 +235,6 @@ static const char *want_name(ep_option_kind k) {
   return "a value";
 }
 
-static const char *have_name(ep_cfg_kind k) {
-  switch (k) {
-  case EP_CFG_MESSAGE:
-    return "a message";
-  case EP_CFG_STRING:
-    return "a string";
-  case EP_CFG_IDENT:
-    return "an identifier";
-  case EP_CFG_INT:
-    return "an integer";
-  case EP_CFG_FLOAT:
-    return "a float";
-  case EP_CFG_BOOL:
-    return "a bool";
-  }
-  return "a value";
-}
-
 static bool kind_ok(ep_option_kind want, ep_cfg_kind have) {
   switch (want) {
   case EP_OPT_INT:
@@ -320,7 +302,7 @@ static void check_value(checker *c, const ep_option_spec *s,
                         const ep_cfg_node *f, const char *path, int depth) {
   if (!kind_ok(s->kind, f->kind)) {
     problem(c, &f->loc, "option '%s%s' must be %s, not %s", path, s->name,
-            want_name(s->kind), have_name(f->kind));
+            want_name(s->kind), ep__cfg_kind_desc(f->kind));
     return;
   }
   if (s->kind == EP_OPT_ENUM)
