@@ -1,6 +1,6 @@
-/* test_hostile.c — every row of docs/what-happens-when.md, against the real
- * pipe-run binary: the exit code, a message that says what and where, and
- * no hang (each run is killed after a timeout, which fails the test).
+/* test_hostile.c — every row of the README's "What happens when" table, against
+ * the real pipe-run binary: the exit code, a message that says what and where,
+ * and no hang (each run is killed after a timeout, which fails the test).
  * Inputs are made here, at test time: truncated and garbage files, video
  * clips by plain gst-launch-1.0, /dev/full for a full disk. */
 #include <check.h>
