@@ -440,3 +440,27 @@ long tu_scaled(long normal, long under_tsan) {
   (void)under_tsan;
   return normal;
 }
+
+long tu_live_before;
+
+void tu_setup(void) {
+  tu_register();
+  tu_live_before = ep_packet_live_count();
+}
+
+void tu_teardown(void) {
+  ck_assert_int_eq(ep_packet_live_count(), tu_live_before);
+}
+
+void tu_add_int(ep_graph *g, const char *stream, int64_t v, ep_timestamp ts) {
+  ck_assert_int_eq(ep_graph_add_packet(g, stream, ep_packet_new_int(v, ts), 0),
+                   0);
+}
+
+void tu_expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
+  ep_packet *pk = NULL;
+  ck_assert_int_eq(ep_poller_next(p, &pk, 10 * 1000 * 1000), 0);
+  ck_assert_int_eq(ep_packet_timestamp(pk), ts);
+  ck_assert_int_eq(ep_packet_get_int(pk), v);
+  ep_packet_unref(pk);
+}

@@ -47,4 +47,17 @@ bool tu_thread_seen(const char *node, pthread_t t);
 size_t tu_threads_of(const char *node, pthread_t *out, size_t max);
 void tu_threads_reset(void);
 
+/* A checked fixture: tu_setup registers the test calculators and records
+ * the live packet count; tu_teardown fails a test that leaked a packet. */
+extern long tu_live_before;
+void tu_setup(void);
+void tu_teardown(void);
+
+/* Adds an Int packet to a graph input stream, failing the test on error. */
+void tu_add_int(ep_graph *g, const char *stream, int64_t v, ep_timestamp ts);
+
+/* Polls one packet, failing the test unless it comes within 10 s with
+ * timestamp ts and value v. */
+void tu_expect_poll(ep_poller *p, ep_timestamp ts, int64_t v);
+
 #endif

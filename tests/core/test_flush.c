@@ -9,31 +9,6 @@
 #include "edgepipe/graph.h"
 #include "graph_test_util.h"
 
-static long live_before;
-
-static void setup(void) {
-  tu_register();
-  live_before = ep_packet_live_count();
-}
-
-static void teardown(void) {
-  ck_assert_int_eq(ep_packet_live_count(), live_before);
-}
-
-static void add_int(ep_graph *g, const char *stream, int64_t v,
-                    ep_timestamp ts) {
-  ck_assert_int_eq(ep_graph_add_packet(g, stream, ep_packet_new_int(v, ts), 0),
-                   0);
-}
-
-static void expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
-  ep_packet *pk = NULL;
-  ck_assert_int_eq(ep_poller_next(p, &pk, 10 * 1000 * 1000), 0);
-  ck_assert_int_eq(ep_packet_timestamp(pk), ts);
-  ck_assert_int_eq(ep_packet_get_int(pk), v);
-  ep_packet_unref(pk);
-}
-
 static void expect_poll_bool(ep_poller *p, ep_timestamp ts, bool v) {
   ep_packet *pk = NULL;
   ck_assert_int_eq(ep_poller_next(p, &pk, 10 * 1000 * 1000), 0);
@@ -60,15 +35,15 @@ START_TEST(flush_releases_queued_packets_and_restarts_timestamps) {
   ck_assert_int_eq(ep_graph_poller(g, "mask", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   for (int i = 0; i < 10; i++)
-    add_int(g, "a", i, 100 + i);
-  ck_assert_int_eq(ep_packet_live_count(), live_before + 10);
+    tu_add_int(g, "a", i, 100 + i);
+  ck_assert_int_eq(ep_packet_live_count(), tu_live_before + 10);
   ck_assert_int_eq(ep_graph_flush(g), 0);
-  ck_assert_int_eq(ep_packet_live_count(), live_before);
+  ck_assert_int_eq(ep_packet_live_count(), tu_live_before);
   ck_assert_uint_eq(tu_stats(g, "sync").drops, 10);
   /* Earlier than anything sent before: allowed after the flush. */
-  add_int(g, "a", 0, 0);
-  add_int(g, "b", 0, 0);
-  expect_poll(p, 0, 3);
+  tu_add_int(g, "a", 0, 0);
+  tu_add_int(g, "b", 0, 0);
+  tu_expect_poll(p, 0, 3);
   ck_assert_uint_eq(tu_stats(g, "sync").process_calls, 1);
   /* Without a flush the stream keeps its order. */
   ep_packet *old = ep_packet_new_int(0, 0);
@@ -88,9 +63,9 @@ START_TEST(flush_restarts_a_chain) {
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   for (int round = 0; round < 3; round++) {
     for (int i = 0; i < 5; i++)
-      add_int(g, "in", round * 10 + i, i);
+      tu_add_int(g, "in", round * 10 + i, i);
     for (int i = 0; i < 5; i++)
-      expect_poll(p, i, round * 10 + i);
+      tu_expect_poll(p, i, round * 10 + i);
     ck_assert_int_eq(ep_graph_flush(g), 0);
   }
   finish(g);
@@ -130,14 +105,14 @@ START_TEST(flush_resets_flow_limiter_in_flight) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "allow", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "in", 0, 0);
+  tu_add_int(g, "in", 0, 0);
   expect_poll_bool(p, 0, true);
-  add_int(g, "in", 0, 1);
+  tu_add_int(g, "in", 0, 1);
   expect_poll_bool(p, 1, false);
   ck_assert_int_eq(ep_graph_flush(g), 0);
-  add_int(g, "in", 0, 0);
+  tu_add_int(g, "in", 0, 0);
   expect_poll_bool(p, 0, true);
-  add_int(g, "in", 0, 1);
+  tu_add_int(g, "in", 0, 1);
   expect_poll_bool(p, 1, false);
   finish(g);
 }
@@ -152,14 +127,14 @@ START_TEST(flush_resets_packet_cloner) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "out", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "v", 7, 0);
-  add_int(g, "tick", 0, 1);
-  expect_poll(p, 1, 7);
+  tu_add_int(g, "v", 7, 0);
+  tu_add_int(g, "tick", 0, 1);
+  tu_expect_poll(p, 1, 7);
   ck_assert_int_eq(ep_graph_flush(g), 0);
-  add_int(g, "tick", 0, 0); /* nothing to clone: only a bound */
-  add_int(g, "v", 8, 1);
-  add_int(g, "tick", 0, 2);
-  expect_poll(p, 2, 8);
+  tu_add_int(g, "tick", 0, 0); /* nothing to clone: only a bound */
+  tu_add_int(g, "v", 8, 1);
+  tu_add_int(g, "tick", 0, 2);
+  tu_expect_poll(p, 2, 8);
   finish(g);
 }
 END_TEST
@@ -230,7 +205,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("sched_flush");
   TCase *tc = tcase_create("flush");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, flush_releases_queued_packets_and_restarts_timestamps);
   tcase_add_test(tc, flush_restarts_a_chain);
   tcase_add_test(tc, flush_needs_a_running_graph);

@@ -12,32 +12,6 @@
 #include "edgepipe/registry.h"
 #include "graph_test_util.h"
 
-static long live_before;
-
-static void setup(void) {
-  tu_register();
-  live_before = ep_packet_live_count();
-}
-
-static void teardown(void) {
-  ck_assert_int_eq(ep_packet_live_count(), live_before);
-}
-
-static void add_int(ep_graph *g, const char *stream, int64_t v,
-                    ep_timestamp ts) {
-  ck_assert_int_eq(ep_graph_add_packet(g, stream, ep_packet_new_int(v, ts), 0),
-                   0);
-}
-
-/* Polls one packet, failing the test if none comes within 10 s. */
-static void expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
-  ep_packet *pk = NULL;
-  ck_assert_int_eq(ep_poller_next(p, &pk, 10 * 1000 * 1000), 0);
-  ck_assert_int_eq(ep_packet_timestamp(pk), ts);
-  ck_assert_int_eq(ep_packet_get_int(pk), v);
-  ep_packet_unref(pk);
-}
-
 START_TEST(two_inputs_sync_across_gaps) {
   ep_graph *g = tu_graph("input_stream: 'a'\n"
                          "input_stream: 'b'\n"
@@ -49,13 +23,13 @@ START_TEST(two_inputs_sync_across_gaps) {
   tu_collector_init(&c);
   ck_assert_int_eq(ep_graph_observe(g, "mask", tu_collect, &c), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "a", 0, 1);
-  add_int(g, "a", 0, 2);
-  add_int(g, "a", 0, 3);
-  add_int(g, "a", 0, 5);
-  add_int(g, "b", 0, 2);
-  add_int(g, "b", 0, 4);
-  add_int(g, "b", 0, 5);
+  tu_add_int(g, "a", 0, 1);
+  tu_add_int(g, "a", 0, 2);
+  tu_add_int(g, "a", 0, 3);
+  tu_add_int(g, "a", 0, 5);
+  tu_add_int(g, "b", 0, 2);
+  tu_add_int(g, "b", 0, 4);
+  tu_add_int(g, "b", 0, 5);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   static const ep_timestamp want_ts[] = {1, 2, 3, 4, 5};
@@ -86,8 +60,8 @@ START_TEST(bounds_pass_a_dropping_chain) {
   ck_assert_int_eq(ep_graph_poller(g, "mask", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   for (int64_t i = 0; i < 20; i++) {
-    add_int(g, "in", i, i);
-    expect_poll(p, i, i % 2 ? 2 : 3);
+    tu_add_int(g, "in", i, i);
+    tu_expect_poll(p, i, i % 2 ? 2 : 3);
   }
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ep_packet *pk = NULL;
@@ -109,12 +83,12 @@ START_TEST(immediate_handler_does_not_wait) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "mask", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "a", 0, 1);
-  expect_poll(p, 1, 1);
-  add_int(g, "a", 0, 2);
-  expect_poll(p, 2, 1);
-  add_int(g, "b", 0, 3);
-  expect_poll(p, 3, 2);
+  tu_add_int(g, "a", 0, 1);
+  tu_expect_poll(p, 1, 1);
+  tu_add_int(g, "a", 0, 2);
+  tu_expect_poll(p, 2, 1);
+  tu_add_int(g, "b", 0, 3);
+  tu_expect_poll(p, 3, 2);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ep_graph_destroy(g);
@@ -134,10 +108,10 @@ START_TEST(back_edge_is_not_waited_for) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "mask", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "in", 0, 10);
-  expect_poll(p, 10, 1);
+  tu_add_int(g, "in", 0, 10);
+  tu_expect_poll(p, 10, 1);
   for (int i = 11; i < 20; i++) {
-    add_int(g, "in", 0, i);
+    tu_add_int(g, "in", 0, i);
     ep_packet *pk = NULL;
     ck_assert_int_eq(ep_poller_next(p, &pk, 10 * 1000 * 1000), 0);
     ck_assert_int_eq(ep_packet_timestamp(pk), i);
@@ -320,7 +294,7 @@ START_TEST(open_graph_input_is_not_a_deadlock) {
     usleep(1000);
   usleep(20000); /* idle and throttled for a while */
   for (int i = 0; i < 100; i++)
-    add_int(g, "a", i, i);
+    tu_add_int(g, "a", i, i);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_uint_eq(c.n, 100);
@@ -363,9 +337,9 @@ START_TEST(blocked_add_raises_the_limit) {
   ep_graph *g = tu_graph(text);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   for (int i = 0; i < 10; i++)
-    add_int(g, "a", i, i);
+    tu_add_int(g, "a", i, i);
   for (int i = 0; i < 10; i++)
-    add_int(g, "b", i, i);
+    tu_add_int(g, "b", i, i);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_int_eq(ep_graph_stream_packets(g, "mask"), 10);
@@ -441,7 +415,7 @@ START_TEST(raising_the_limit_clears_a_queue_far_over_it) {
   pthread_join(t, NULL);
   ck_assert_msg(!stuck, "ep_graph_add_packet blocked for 10 s");
   for (int i = 0; i < 30; i++)
-    add_int(g, "b", i, i);
+    tu_add_int(g, "b", i, i);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_int_eq(ep_graph_stream_packets(g, "x"), 30);
@@ -477,7 +451,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("sched_scheduler");
   TCase *tc = tcase_create("scheduler");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, two_inputs_sync_across_gaps);
   tcase_add_test(tc, bounds_pass_a_dropping_chain);

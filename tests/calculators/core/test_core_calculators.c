@@ -9,34 +9,9 @@
 #include "../../core/graph_test_util.h"
 #include "edgepipe/graph.h"
 
-static long live_before;
-
-static void setup(void) {
-  tu_register();
-  live_before = ep_packet_live_count();
-}
-
-static void teardown(void) {
-  ck_assert_int_eq(ep_packet_live_count(), live_before);
-}
-
-static void add_int(ep_graph *g, const char *stream, int64_t v,
-                    ep_timestamp ts) {
-  ck_assert_int_eq(ep_graph_add_packet(g, stream, ep_packet_new_int(v, ts), 0),
-                   0);
-}
-
 static void add_bool(ep_graph *g, const char *stream, bool v, ep_timestamp ts) {
   ck_assert_int_eq(ep_graph_add_packet(g, stream, ep_packet_new_bool(v, ts), 0),
                    0);
-}
-
-static void expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
-  ep_packet *pk = NULL;
-  ck_assert_int_eq(ep_poller_next(p, &pk, 10 * 1000 * 1000), 0);
-  ck_assert_int_eq(ep_packet_timestamp(pk), ts);
-  ck_assert_int_eq(ep_packet_get_int(pk), v);
-  ep_packet_unref(pk);
 }
 
 /* --- FlowLimiter ------------------------------------------------------------
@@ -124,13 +99,13 @@ START_TEST(flow_limiter_drops_advance_the_bound) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "mask", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "in", 0, 1);
-  expect_poll(p, 1, 3); /* passes: nothing in flight */
-  add_int(g, "in", 0, 2);
-  expect_poll(p, 2, 2); /* dropped: frame 1 is still in flight */
-  add_int(g, "finished", 0, 1);
-  add_int(g, "in", 0, 3);
-  expect_poll(p, 3, 3); /* passes again */
+  tu_add_int(g, "in", 0, 1);
+  tu_expect_poll(p, 1, 3); /* passes: nothing in flight */
+  tu_add_int(g, "in", 0, 2);
+  tu_expect_poll(p, 2, 2); /* dropped: frame 1 is still in flight */
+  tu_add_int(g, "finished", 0, 1);
+  tu_add_int(g, "in", 0, 3);
+  tu_expect_poll(p, 3, 3); /* passes again */
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ep_graph_destroy(g);
@@ -152,15 +127,15 @@ START_TEST(flow_limiter_queues_the_newest) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "limited", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "in", 10, 1);
-  expect_poll(p, 1, 10);
-  add_int(g, "in", 20, 2);
-  add_int(g, "in", 30, 3); /* 2 is dropped, 3 waits */
+  tu_add_int(g, "in", 10, 1);
+  tu_expect_poll(p, 1, 10);
+  tu_add_int(g, "in", 20, 2);
+  tu_add_int(g, "in", 30, 3); /* 2 is dropped, 3 waits */
   /* Let the limiter see both frames before frame 1 finishes. */
   while (tu_stats(g, "limiter").process_calls < 3)
     usleep(1000);
-  add_int(g, "finished", 0, 1);
-  expect_poll(p, 3, 30);
+  tu_add_int(g, "finished", 0, 1);
+  tu_expect_poll(p, 3, 30);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ep_packet *pk = NULL;
   ck_assert_int_eq(ep_poller_next(p, &pk, -1), EP_STOP);
@@ -181,15 +156,15 @@ START_TEST(packet_cloner_repeats_the_latest) {
   ep_poller *p = NULL;
   ck_assert_int_eq(ep_graph_poller(g, "out", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "tick", 0, 1); /* nothing to clone yet */
-  add_int(g, "v", 5, 2);
-  add_int(g, "tick", 0, 3);
-  expect_poll(p, 3, 5);
-  add_int(g, "tick", 0, 4);
-  expect_poll(p, 4, 5);
-  add_int(g, "v", 6, 5);
-  add_int(g, "tick", 0, 6);
-  expect_poll(p, 6, 6);
+  tu_add_int(g, "tick", 0, 1); /* nothing to clone yet */
+  tu_add_int(g, "v", 5, 2);
+  tu_add_int(g, "tick", 0, 3);
+  tu_expect_poll(p, 3, 5);
+  tu_add_int(g, "tick", 0, 4);
+  tu_expect_poll(p, 4, 5);
+  tu_add_int(g, "v", 6, 5);
+  tu_add_int(g, "tick", 0, 6);
+  tu_expect_poll(p, 6, 6);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_int_eq(ep_graph_stream_packets(g, "out"), 3);
@@ -211,12 +186,12 @@ START_TEST(packet_cloner_can_wait_for_all_inputs) {
   ck_assert_int_eq(ep_graph_poller(g, "oa", &pa), 0);
   ck_assert_int_eq(ep_graph_poller(g, "ob", &pb), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "a", 1, 1);
-  add_int(g, "tick", 0, 2); /* b missing: nothing */
-  add_int(g, "b", 2, 3);
-  add_int(g, "tick", 0, 4);
-  expect_poll(pa, 4, 1);
-  expect_poll(pb, 4, 2);
+  tu_add_int(g, "a", 1, 1);
+  tu_add_int(g, "tick", 0, 2); /* b missing: nothing */
+  tu_add_int(g, "b", 2, 3);
+  tu_add_int(g, "tick", 0, 4);
+  tu_expect_poll(pa, 4, 1);
+  tu_expect_poll(pb, 4, 2);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_int_eq(ep_graph_stream_packets(g, "oa"), 1);
@@ -245,8 +220,8 @@ START_TEST(side_packet_to_stream_at_tick_and_poststream) {
   ep_side_packet side = {"k", k};
   ck_assert_int_eq(ep_graph_start(g, &side, 1), 0);
   ep_packet_unref(k);
-  add_int(g, "tick", 0, 100);
-  add_int(g, "tick", 0, 200);
+  tu_add_int(g, "tick", 0, 100);
+  tu_add_int(g, "tick", 0, 200);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_uint_eq(t.n, 2);
@@ -303,15 +278,15 @@ START_TEST(gate_follows_the_allow_stream) {
   ck_assert_int_eq(ep_graph_poller(g, "mask", &p), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
   for (int i = 0; i < 4; i++) {
-    add_int(g, "v", i, i);
+    tu_add_int(g, "v", i, i);
     add_bool(g, "ok", i % 2 == 0, i);
-    expect_poll(p, i, i % 2 == 0 ? 3 : 2); /* 3: passed, 2: held back */
+    tu_expect_poll(p, i, i % 2 == 0 ? 3 : 2); /* 3: passed, 2: held back */
   }
-  add_int(g, "v", 4, 4);
+  tu_add_int(g, "v", 4, 4);
   add_bool(g, "ok", true, 5); /* no ALLOW packet at 4: disallowed */
-  expect_poll(p, 4, 2);
-  add_int(g, "v", 5, 5);
-  expect_poll(p, 5, 3);
+  tu_expect_poll(p, 4, 2);
+  tu_add_int(g, "v", 5, 5);
+  tu_expect_poll(p, 5, 3);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ep_graph_destroy(g);
@@ -363,9 +338,9 @@ START_TEST(pass_through_mirrors_every_port) {
   ck_assert_int_eq(ep_graph_observe(g, "y2", tu_collect, &cy), 0);
   ck_assert_int_eq(ep_graph_observe(g, "z2", tu_collect, &cz), 0);
   ck_assert_int_eq(ep_graph_start(g, NULL, 0), 0);
-  add_int(g, "x", 1, 1);
-  add_int(g, "y", 2, 1);
-  add_int(g, "z", 3, 2);
+  tu_add_int(g, "x", 1, 1);
+  tu_add_int(g, "y", 2, 1);
+  tu_add_int(g, "z", 3, 2);
   ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
   ck_assert_int_eq(ep_graph_wait(g), 0);
   ck_assert_uint_eq(cx.n, 1);
@@ -404,7 +379,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("sched_core_calculators");
   TCase *tc = tcase_create("core");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, flow_limiter_drops_under_a_slow_consumer);
   tcase_add_test(tc, flow_limiter_allows_max_in_flight);
