@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "edgepipe/error.h"
+#include "gemm_avx2.h"
 #include "ref_kernels.h"
 #include "xnn_nodes.h"
 #include "xnn_plan.h"
@@ -29,6 +30,7 @@ typedef struct xnn_state {
   float **loc;        /* per tensor: where its values live, or NULL */
   float **owned;      /* per tensor: buffer allocated here, or NULL */
   float **zero_bias;  /* per op: zeros standing for an absent bias */
+  float **gemm_w;     /* per op: packed weights of a C-side GEMM conv */
   xnn_runtime_t *rts; /* per segment; NULL for C segments */
 } xnn_state;
 
@@ -86,11 +88,15 @@ static void state_free(void *p) {
   if (s->zero_bias)
     for (size_t i = 0; i < s->m->n_ops; i++)
       free(s->zero_bias[i]);
+  if (s->gemm_w)
+    for (size_t i = 0; i < s->m->n_ops; i++)
+      free(s->gemm_w[i]);
   if (s->pool)
     pthreadpool_destroy(s->pool);
   free(s->rts);
   free(s->owned);
   free(s->zero_bias);
+  free(s->gemm_w);
   free(s->loc);
   ep__xnn_plan_free(s->plan);
   free(s);
@@ -340,11 +346,43 @@ static void run_concat(xnn_state *s, const ep__op *op) {
       dst[i] = fminf(fmaxf(dst[i], op->act_min), op->act_max);
 }
 
-/* Ops XNNPACK does not run here go to the reference kernels, which read
- * and write the same per-tensor buffers (loc). */
-static void run_c_op(xnn_state *s, const ep__op *op) {
+/* Packs the weights of every pointwise conv the plan left to C for the
+ * AVX2 GEMM; a conv whose CPU lacks it stays on the reference kernel. */
+static int pack_gemms(xnn_state *s) {
+  const ep__model *m = s->m;
+  for (size_t i = 0; i < m->n_ops; i++) {
+    const ep__op *op = &m->ops[i];
+    if (s->plan->on_xnn[i] || !ep__gemm_pointwise_eligible(m, op))
+      continue;
+    const ep__mtensor *f = &m->tensors[op->inputs[1]];
+    const float *bias = op->n_inputs > 2 && op->inputs[2] >= 0
+                            ? m->tensors[op->inputs[2]].data
+                            : NULL;
+    s->gemm_w[i] =
+        ep__gemm_pack(f->data, bias, (size_t)f->dims[0], (size_t)f->dims[3]);
+    if (!s->gemm_w[i])
+      return EP_ENOMEM;
+  }
+  return 0;
+}
+
+/* A pointwise conv: pixels x in-channels times the packed weights. */
+static void run_gemm(xnn_state *s, const ep__op *op, const float *packed) {
+  const ep__mtensor *in = &s->m->tensors[op->inputs[0]];
+  const ep__mtensor *out = &s->m->tensors[op->output];
+  size_t k = (size_t)in->dims[3], n = (size_t)out->dims[3];
+  ep__gemm_run(s->loc[op->inputs[0]], in->count / k, k, packed, n, op->act_min,
+               op->act_max, s->loc[op->output]);
+}
+
+/* Ops XNNPACK does not run here go to the reference kernels (or the GEMM),
+ * which read and write the same per-tensor buffers (loc). */
+static void run_c_op(xnn_state *s, size_t op_i) {
+  const ep__op *op = &s->m->ops[op_i];
   if (op->kind == EP__OP_CONCATENATION)
     run_concat(s, op);
+  else if (s->gemm_w[op_i])
+    run_gemm(s, op, s->gemm_w[op_i]);
   else
     ep__ref_run_op(s->m, op, s->loc);
 }
@@ -366,7 +404,8 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
   s->loc = calloc(nt, sizeof *s->loc);
   s->owned = calloc(nt, sizeof *s->owned);
   s->zero_bias = calloc(no, sizeof *s->zero_bias);
-  if (rc == 0 && (!s->loc || !s->owned || !s->zero_bias))
+  s->gemm_w = calloc(no, sizeof *s->gemm_w);
+  if (rc == 0 && (!s->loc || !s->owned || !s->zero_bias || !s->gemm_w))
     rc = EP_ENOMEM;
   if (rc == 0 && !(s->rts = calloc(s->plan->n_segs + 1, sizeof *s->rts)))
     rc = EP_ENOMEM;
@@ -376,6 +415,8 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
     rc = EP_ENOMEM;
   if (rc == 0)
     rc = place_tensors(s);
+  if (rc == 0)
+    rc = pack_gemms(s);
   if (rc == 0)
     rc = make_runtimes(s, msg);
   if (rc < 0) {
@@ -407,7 +448,7 @@ static int xnn_run(void *state, const float *const *inputs,
         rc = status_err(st);
       }
     } else {
-      run_c_op(s, &m->ops[s->plan->order[seg->first]]);
+      run_c_op(s, (size_t)s->plan->order[seg->first]);
     }
     if (rc < 0)
       return rc;

@@ -8,6 +8,7 @@
 #include <xnnpack.h>
 
 #include "edgepipe/error.h"
+#include "gemm_avx2.h"
 
 static bool ranks_fit(const ep__model *m, const ep__op *op) {
   for (int i = 0; i < op->n_inputs; i++)
@@ -341,6 +342,13 @@ bool ep__xnn_plan_concat_elided(const ep__xnn_plan *p, const ep__op *op) {
   return true;
 }
 
+/* The backend's default split: pointwise convs go to our own AVX2 GEMM
+ * when the CPU has it (faster than this XNNPACK build's kernels, which
+ * spill an accumulator), everything else XNNPACK can run goes there. */
+static bool default_can_xnn(const ep__model *m, const ep__op *op) {
+  return !ep__gemm_pointwise_eligible(m, op) && ep__xnn_op_supported(m, op);
+}
+
 int ep__xnn_plan_build(const ep__model *m,
                        bool (*can_xnn)(const ep__model *, const ep__op *),
                        ep__xnn_plan **out) {
@@ -348,7 +356,7 @@ int ep__xnn_plan_build(const ep__model *m,
   if (!p)
     return EP_ENOMEM;
   if (!can_xnn)
-    can_xnn = ep__xnn_op_supported;
+    can_xnn = default_can_xnn;
   for (size_t i = 0; i < m->n_ops; i++)
     p->on_xnn[i] =
         m->ops[i].kind != EP__OP_CONCATENATION && can_xnn(m, &m->ops[i]);

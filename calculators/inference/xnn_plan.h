@@ -47,8 +47,9 @@ typedef struct ep__xnn_plan {
  * shapes; CONCATENATION never). */
 bool ep__xnn_op_supported(const ep__model *m, const ep__op *op);
 
-/* Builds the plan for m. can_xnn (NULL: ep__xnn_op_supported) decides per
- * op, so tests can force ops onto C kernels. Returns 0 and sets *out
+/* Builds the plan for m. can_xnn decides per op, so tests can force ops
+ * onto C kernels; NULL means ep__xnn_op_supported except that pointwise
+ * convs the AVX2 GEMM takes (gemm_avx2.h) run as C ops. Returns 0 and sets *out
  * (transfer full), or EP_ENOMEM. */
 int ep__xnn_plan_build(const ep__model *m,
                        bool (*can_xnn)(const ep__model *, const ep__op *),

@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "edgepipe/error.h"
+#include "gemm_avx2.h"
 #include "infer_test.h"
 #include "xnn_plan.h"
 
@@ -355,6 +356,26 @@ START_TEST(conv_even_kernel_dilation_no_bias) {
 }
 END_TEST
 
+/* Pointwise convs (with and without bias, between XNNPACK ops) run on the
+ * AVX2 GEMM as C ops when the CPU has it, and match the reference. */
+START_TEST(pointwise_convs_on_gemm) {
+  uint32_t seed = 11;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){2, 7, 5, 19});
+  ep__op *a = add_conv(m, in, 21, 1, 1, 1, 1, true, &seed);
+  set_act(a, EP__ACT_RELU);
+  ep__op *b = add_conv(m, a->output, 33, 3, 3, 1, 1, false, &seed);
+  ep__op *c = add_conv(m, b->output, 17, 1, 1, 1, 1, false, &seed);
+  set_act(c, EP__ACT_RELU6);
+  mb_output(m, c->output);
+  ck_assert(runs_on_xnn(m, 1));
+  ck_assert(runs_on_xnn(m, 0) != ep__gemm_avx2_available());
+  ck_assert(runs_on_xnn(m, 2) != ep__gemm_avx2_available());
+  check_matches(m);
+  ep__model_free(m);
+}
+END_TEST
+
 START_TEST(depthwise_multiplier_stride2) {
   uint32_t seed = 3;
   ep__model *m = mb_new();
@@ -607,7 +628,8 @@ START_TEST(concat_outer_axis_in_place) {
   uint32_t seed = 6;
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){1, 4, 4, 3});
-  ep__op *a = add_conv(m, in, 8, 1, 1, 1, 1, true, &seed);
+  /* 3x3, not 1x1: a pointwise conv would be a C op (the AVX2 GEMM). */
+  ep__op *a = add_conv(m, in, 8, 3, 3, 1, 1, true, &seed);
   ep__op *ra = add_reshape(m, a->output, 3, (int[]){1, 32, 4});
   ep__op *b = add_conv(m, in, 8, 3, 3, 2, 1, true, &seed);
   ep__op *rb = add_reshape(m, b->output, 3, (int[]){1, 8, 4});
@@ -712,20 +734,30 @@ static ep__model *load_model(const char *file) {
   return m;
 }
 
-/* Every concat of the model is done in place, and XNNPACK runs all else. */
+/* Every concat of the model is done in place, pointwise convs run on the
+ * AVX2 GEMM when the CPU has it, and XNNPACK runs all else. */
 static void check_model_plan(const ep__model *m) {
   ep__xnn_plan *p = plan_of(m);
-  size_t c_ops = 0;
+  size_t c_ops = 0, gemms = 0;
   for (size_t i = 0; i < m->n_ops; i++) {
     if (m->ops[i].kind == EP__OP_CONCATENATION) {
       c_ops++;
       ck_assert(ep__xnn_plan_concat_elided(p, &m->ops[i]));
+    } else if (ep__gemm_pointwise_eligible(m, &m->ops[i])) {
+      gemms++;
+      ck_assert(!p->on_xnn[i]);
     } else {
       ck_assert_msg(p->on_xnn[i], "op %d (%s) not on XNNPACK",
                     m->ops[i].tflite_index, ep__op_kind_name(m->ops[i].kind));
     }
   }
-  ck_assert_uint_eq(p->n_segs, c_ops + 1);
+  /* Without GEMM ops the XNNPACK work is one segment; each C op adds at
+   * most itself and one more XNNPACK segment. */
+  if (gemms == 0)
+    ck_assert_uint_eq(p->n_segs, c_ops + 1);
+  else
+    ck_assert_uint_le(p->n_segs, 2 * (c_ops + gemms) + 1);
+  ck_assert_uint_eq(gemms > 0, ep__gemm_avx2_available());
   ep__xnn_plan_free(p);
 }
 
@@ -838,6 +870,7 @@ int main(void) {
   tcase_add_test(ops, conv_same_uneven_stride2);
   tcase_add_test(ops, conv_even_kernel_dilation_no_bias);
   tcase_add_test(ops, depthwise_multiplier_stride2);
+  tcase_add_test(ops, pointwise_convs_on_gemm);
   tcase_add_test(ops, pools_same_and_valid);
   tcase_add_test(ops, pool_1x1_runs_on_c);
   tcase_add_test(ops, add_mul_broadcast);

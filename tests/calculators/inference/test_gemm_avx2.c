@@ -1,0 +1,124 @@
+/* The AVX2 pointwise-conv GEMM against the reference CONV_2D kernel on
+ * seeded random data: every M from 1 to 13 (row tails of the 6-row
+ * block), Cin and Cout over 1..40 (column tails of the 16-wide panel,
+ * one and several panels), with and without bias, under each clamp; and
+ * which convs count as eligible. Skipped (exit 77) without AVX2+FMA. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "gemm_avx2.h"
+#include "ref_kernels.h"
+
+static float rnd(uint32_t *s) { /* uniform in [-1, 1) */
+  *s = *s * 1664525u + 1013904223u;
+  return (float)(*s >> 8) / (float)(1u << 23) - 1.0f;
+}
+
+static float *rand_floats(size_t n, uint32_t *seed) {
+  float *v = malloc((n ? n : 1) * sizeof *v);
+  ck_assert_ptr_nonnull(v);
+  for (size_t i = 0; i < n; i++)
+    v[i] = rnd(seed);
+  return v;
+}
+
+/* One shape: the GEMM's [m, n] result vs ep__ref_conv2d on [1, m, 1, k].
+ * Writes around c are checked too (a sentinel after the last element). */
+static void check_shape(int m, int k, int n, bool bias, float lo, float hi,
+                        uint32_t *seed) {
+  float *a = rand_floats((size_t)m * k, seed);
+  float *w = rand_floats((size_t)n * k, seed);
+  float *b = bias ? rand_floats((size_t)n, seed) : NULL;
+  float *packed = ep__gemm_pack(w, b, (size_t)n, (size_t)k);
+  ck_assert_ptr_nonnull(packed);
+  size_t cn = (size_t)m * n;
+  float *got = malloc((cn + 1) * sizeof *got);
+  float *want = malloc(cn * sizeof *want);
+  ck_assert(got && want);
+  got[cn] = 12345.0f;
+  ep__gemm_run(a, (size_t)m, (size_t)k, packed, (size_t)n, lo, hi, got);
+  int in_dims[4] = {1, m, 1, k}, out_dims[4] = {1, m, 1, n};
+  ep__conv_params p = {{0, 0, 0, 0}, 1, 1, 1, 1, 1, 1, 1};
+  ep__ref_conv2d(a, in_dims, w, b, &p, lo, hi, want, out_dims);
+  for (size_t i = 0; i < cn; i++)
+    ck_assert_msg(fabsf(got[i] - want[i]) <= 1e-5f,
+                  "m %d k %d n %d at %zu: %g, want %g", m, k, n, i,
+                  (double)got[i], (double)want[i]);
+  ck_assert_float_eq(got[cn], 12345.0f);
+  free(a), free(w), free(b), free(packed), free(got), free(want);
+}
+
+START_TEST(random_shapes_match_reference) {
+  uint32_t seed = 42u + (uint32_t)_i;
+  static const float clamps[3][2] = {
+      {-INFINITY, INFINITY}, {0, INFINITY}, {0, 6}};
+  int m = _i + 1; /* 1..13 */
+  for (int k = 1; k <= 40; k += (k < 18 ? 1 : 7))
+    for (int n = 1; n <= 40; n++) {
+      int c = (m + k + n) % 3;
+      check_shape(m, k, n, (k + n) % 2 == 0, clamps[c][0], clamps[c][1], &seed);
+    }
+}
+END_TEST
+
+/* A larger block, as in the face models (many row blocks and panels). */
+START_TEST(model_sized_shape) {
+  uint32_t seed = 7u;
+  check_shape(16 * 16 + 5, 96, 96 + 3, true, 0, 6, &seed);
+}
+END_TEST
+
+/* Eligibility: only 1x1, stride 1, unpadded, ungrouped convs. */
+START_TEST(eligibility) {
+  ep__mtensor t[4] = {0};
+  static const float wdata[8 * 4];
+  int dims[4][4] = {{1, 5, 5, 4}, {8, 1, 1, 4}, {1, 5, 5, 8}, {8}};
+  int nd[4] = {4, 4, 4, 1};
+  for (int i = 0; i < 4; i++) {
+    t[i].ndims = nd[i];
+    t[i].count = 1;
+    for (int d = 0; d < nd[i]; d++) {
+      t[i].dims[d] = dims[i][d];
+      t[i].count *= (size_t)dims[i][d];
+    }
+    t[i].producer = -1;
+  }
+  t[1].data = wdata;
+  t[3].data = wdata;
+  int ins[3] = {0, 1, 3};
+  ep__model m = {.n_tensors = 4, .tensors = t};
+  ep__op op = {
+      .kind = EP__OP_CONV_2D, .n_inputs = 3, .inputs = ins, .output = 2};
+  op.p.conv = (ep__conv_params){{0, 0, 0, 0}, 1, 1, 1, 1, 1, 1, 1};
+  ck_assert(ep__gemm_pointwise_eligible(&m, &op));
+  op.p.conv.stride_w = 2;
+  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
+  op.p.conv.stride_w = 1;
+  op.p.conv.pad.left = 1;
+  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
+  op.p.conv.pad.left = 0;
+  op.kind = EP__OP_DEPTHWISE_CONV_2D;
+  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
+  op.kind = EP__OP_CONV_2D;
+  t[1].dims[3] = 2; /* grouped: filter depth 2 of 4 input channels */
+  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
+}
+END_TEST
+
+int main(void) {
+  if (!ep__gemm_avx2_available())
+    return 77; /* meson's skip */
+  Suite *s = suite_create("inference_gemm_avx2");
+  TCase *tc = tcase_create("gemm");
+  tcase_set_timeout(tc, 300);
+  tcase_add_loop_test(tc, random_shapes_match_reference, 0, 13);
+  tcase_add_test(tc, model_sized_shape);
+  tcase_add_test(tc, eligibility);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : 0;
+}
