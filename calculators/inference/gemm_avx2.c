@@ -3,7 +3,10 @@
  * Packed weights: for each panel of 16 output channels, 16 biases then k
  * rows of 16 weights (one row per input channel), so the kernel reads B
  * strictly forward. The microkernel computes 6 rows x 16 columns in 12
- * ymm accumulators + 2 for B + 1 for the broadcast A value (15 of 16). */
+ * ymm accumulators + 2 for B + 1 for the broadcast A value (15 of 16).
+ * A last panel of at most 8 channels is packed 8 wide and runs on a 6x8
+ * kernel: channel counts such as 24, 56 or 88 would otherwise spend a
+ * third or more of that panel's work on zero padding. */
 #include "gemm_avx2.h"
 
 #include <immintrin.h>
@@ -12,7 +15,12 @@
 
 #include "edgepipe/tensor.h"
 
-enum { MR = 6, NR = 16 };
+enum { MR = 6, NR = 16, NR_TAIL = 8 };
+
+/* Width of panel pn of n channels as packed: 16, or 8 for a short last. */
+static size_t panel_width(size_t n, size_t pn) {
+  return n - pn * NR <= NR_TAIL ? NR_TAIL : NR;
+}
 
 bool ep__gemm_avx2_available(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -59,11 +67,12 @@ float *ep__gemm_pack(const float *w, const float *bias, size_t n, size_t k) {
   memset(p, 0, bytes);
   for (size_t pn = 0; pn < panels; pn++) {
     float *dst = p + pn * (k + 1) * NR;
-    for (size_t j = 0; j < NR && pn * NR + j < n; j++) {
+    size_t pw = panel_width(n, pn);
+    for (size_t j = 0; j < pw && pn * NR + j < n; j++) {
       size_t o = pn * NR + j;
       dst[j] = bias ? bias[o] : 0.0f;
       for (size_t i = 0; i < k; i++)
-        dst[NR + i * NR + j] = w[o * k + i];
+        dst[pw + i * pw + j] = w[o * k + i];
     }
   }
   return p;
@@ -133,6 +142,51 @@ kernel_6x16(const float *const a[MR], size_t k, const float *panel, float lo,
     store_row(c50, c51, vlo, vhi, c[5], nc);
 }
 
+/* Clamps one 8-column accumulator and stores its nc (<= 8) columns. */
+__attribute__((target("avx2,fma"))) static inline void
+store_row8(__m256 v, __m256 lo, __m256 hi, float *c, size_t nc) {
+  v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+  if (nc == NR_TAIL) {
+    _mm256_storeu_ps(c, v);
+  } else {
+    float tmp[NR_TAIL];
+    _mm256_storeu_ps(tmp, v);
+    memcpy(c, tmp, nc * sizeof(float));
+  }
+}
+
+/* kernel_6x16 for a last panel packed 8 wide. */
+__attribute__((target("avx2,fma"))) static void
+kernel_6x8(const float *const a[MR], size_t k, const float *panel, float lo,
+           float hi, float *const c[MR], size_t mr, size_t nc) {
+  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
+              *a5 = a[5];
+  __m256 c0 = _mm256_load_ps(panel);
+  __m256 c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  const float *b = panel + NR_TAIL;
+  for (size_t i = 0; i < k; i++, b += NR_TAIL) {
+    __m256 b0 = _mm256_load_ps(b);
+    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + i), b0, c0);
+    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + i), b0, c1);
+    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + i), b0, c2);
+    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + i), b0, c3);
+    c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + i), b0, c4);
+    c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + i), b0, c5);
+  }
+  __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  store_row8(c0, vlo, vhi, c[0], nc);
+  if (mr > 1)
+    store_row8(c1, vlo, vhi, c[1], nc);
+  if (mr > 2)
+    store_row8(c2, vlo, vhi, c[2], nc);
+  if (mr > 3)
+    store_row8(c3, vlo, vhi, c[3], nc);
+  if (mr > 4)
+    store_row8(c4, vlo, vhi, c[4], nc);
+  if (mr > 5)
+    store_row8(c5, vlo, vhi, c[5], nc);
+}
+
 void ep__gemm_run(const float *a, size_t m, size_t k, const float *packed,
                   size_t n, float lo, float hi, float *c) {
   size_t panels = (n + NR - 1) / NR;
@@ -152,7 +206,11 @@ void ep__gemm_run(const float *a, size_t m, size_t k, const float *packed,
       float *cp[MR];
       for (size_t r = 0; r < MR; r++)
         cp[r] = crow[r] + pn * NR;
-      kernel_6x16(arow, k, packed + pn * (k + 1) * NR, lo, hi, cp, mr, nc);
+      const float *panel = packed + pn * (k + 1) * NR;
+      if (panel_width(n, pn) == NR)
+        kernel_6x16(arow, k, panel, lo, hi, cp, mr, nc);
+      else
+        kernel_6x8(arow, k, panel, lo, hi, cp, mr, nc);
     }
   }
 }
