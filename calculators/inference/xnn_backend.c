@@ -366,13 +366,41 @@ static int pack_gemms(xnn_state *s) {
   return 0;
 }
 
-/* A pointwise conv: pixels x in-channels times the packed weights. */
+/* One pointwise conv for the thread pool: its rows cut into tiles. */
+typedef struct gemm_job {
+  const float *a, *packed;
+  float *c;
+  size_t m, k, n;
+  float lo, hi;
+} gemm_job;
+
+/* Rows per tile: a multiple of the kernel's 6 rows, big enough that a
+ * tile outweighs the pool's dispatch. */
+enum { GEMM_TILE_ROWS = 48 };
+
+static void gemm_tile(void *ctx, size_t t) {
+  const gemm_job *j = ctx;
+  size_t r0 = t * GEMM_TILE_ROWS;
+  size_t rows = j->m - r0 < GEMM_TILE_ROWS ? j->m - r0 : GEMM_TILE_ROWS;
+  ep__gemm_run(j->a + r0 * j->k, rows, j->k, j->packed, j->n, j->lo, j->hi,
+               j->c + r0 * j->n);
+}
+
+/* A pointwise conv: pixels x in-channels times the packed weights, split
+ * over the pool's threads when there is one (as XNNPACK would). */
 static void run_gemm(xnn_state *s, const ep__op *op, const float *packed) {
   const ep__mtensor *in = &s->m->tensors[op->inputs[0]];
   const ep__mtensor *out = &s->m->tensors[op->output];
-  size_t k = (size_t)in->dims[3], n = (size_t)out->dims[3];
-  ep__gemm_run(s->loc[op->inputs[0]], in->count / k, k, packed, n, op->act_min,
-               op->act_max, s->loc[op->output]);
+  gemm_job j = {s->loc[op->inputs[0]], packed,
+                s->loc[op->output],    0,
+                (size_t)in->dims[3],   (size_t)out->dims[3],
+                op->act_min,           op->act_max};
+  j.m = in->count / j.k;
+  size_t tiles = (j.m + GEMM_TILE_ROWS - 1) / GEMM_TILE_ROWS;
+  if (s->pool && tiles > 1)
+    pthreadpool_parallelize_1d(s->pool, gemm_tile, &j, tiles, 0);
+  else
+    ep__gemm_run(j.a, j.m, j.k, j.packed, j.n, j.lo, j.hi, j.c);
 }
 
 /* Ops XNNPACK does not run here go to the reference kernels (or the GEMM),
