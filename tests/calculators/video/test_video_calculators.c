@@ -135,6 +135,20 @@ START_TEST(no_input_is_an_error) {
 }
 END_TEST
 
+/* videotestsrc (160x120) -> the encoder writing `out`: the graph both
+ * interruption tests stop part way. */
+static ep_graph *load_test_transcode(const char *out) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "node { calculator: 'VideoDecoderCalculator'\n"
+           "  output_stream: 'VIDEO:frames'\n"
+           "  options { input: 'test' width: 160 height: 120 } }\n"
+           "node { calculator: 'VideoEncoderCalculator'\n"
+           "  input_stream: 'VIDEO:frames' options { output: '%s' } }\n",
+           out);
+  return load(text);
+}
+
 static int cancel_after_30(void *user, ep_packet *p) {
   (void)p;
   void **u = user;
@@ -148,15 +162,7 @@ START_TEST(cancelled_graph_leaves_playable_mp4) {
   /* The Ctrl-C path: pipe-run cancels the graph; the encoder's close()
    * must still finalise the file. */
   const char *out = tmp_path("cancelled.mp4");
-  char text[1024];
-  snprintf(text, sizeof text,
-           "node { calculator: 'VideoDecoderCalculator'\n"
-           "  output_stream: 'VIDEO:frames'\n"
-           "  options { input: 'test' width: 160 height: 120 } }\n"
-           "node { calculator: 'VideoEncoderCalculator'\n"
-           "  input_stream: 'VIDEO:frames' options { output: '%s' } }\n",
-           out);
-  ep_graph *g = load(text);
+  ep_graph *g = load_test_transcode(out);
   int n = 0;
   void *u[2] = {g, &n};
   ck_assert_int_eq(ep_graph_observe(g, "frames", cancel_after_30, u), 0);
@@ -182,15 +188,7 @@ START_TEST(stopped_sources_drain_into_a_complete_file) {
   /* pipe-run's first Ctrl-C: the sources stop, the graph drains, every
    * frame the decoder sent is in the file. */
   const char *out = tmp_path("stopped.mkv");
-  char text[1024];
-  snprintf(text, sizeof text,
-           "node { calculator: 'VideoDecoderCalculator'\n"
-           "  output_stream: 'VIDEO:frames'\n"
-           "  options { input: 'test' width: 160 height: 120 } }\n"
-           "node { calculator: 'VideoEncoderCalculator'\n"
-           "  input_stream: 'VIDEO:frames' options { output: '%s' } }\n",
-           out);
-  ep_graph *g = load(text);
+  ep_graph *g = load_test_transcode(out);
   int n = 0;
   void *u[2] = {g, &n};
   ck_assert_int_eq(ep_graph_observe(g, "frames", stop_after_30, u), 0);
