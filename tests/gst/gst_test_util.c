@@ -167,3 +167,13 @@ int gt_count_graph_starts(GstBus *bus) {
   }
   return n;
 }
+
+int gt_run_suite(Suite *s, int argc, char **argv) {
+  gst_check_init(&argc, &argv);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? 0 : 1;
+}

@@ -5,6 +5,7 @@
 #ifndef EDGEPIPE_GST_TEST_UTIL_H
 #define EDGEPIPE_GST_TEST_UTIL_H
 
+#include <gst/check/gstcheck.h>
 #include <gst/gst.h>
 
 /* chdir to $EP_SOURCE_ROOT (graphs and model paths are relative to it). */
@@ -39,5 +40,13 @@ int gt_count_frames(const char *path);
 /* How many "edgepipe-graph-started" element messages a bus holds (pops
  * every message). */
 int gt_count_graph_starts(GstBus *bus);
+
+/* Runs the suite in this process (no fork per test) and returns main's
+ * exit status (GstCheck deinitializes GStreamer at exit). A forked child per
+ * test meant one LeakSanitizer pass per test in a process that GStreamer had
+ * set up; CI saw one of those passes die with LeakSanitizer's "fatal error"
+ * (its tracer could not stop the process), which no local run
+ * reproduced. Now there is one pass, at exit. Takes ownership of the suite. */
+int gt_run_suite(Suite *s, int argc, char **argv);
 
 #endif

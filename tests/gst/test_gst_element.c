@@ -581,4 +581,6 @@ static Suite *element_suite(void) {
   return s;
 }
 
-GST_CHECK_MAIN(element);
+int main(int argc, char **argv) {
+  return gt_run_suite(element_suite(), argc, argv);
+}

@@ -235,4 +235,6 @@ static Suite *pipeline_suite(void) {
   return s;
 }
 
-GST_CHECK_MAIN(pipeline);
+int main(int argc, char **argv) {
+  return gt_run_suite(pipeline_suite(), argc, argv);
+}
