@@ -10,6 +10,7 @@
 #include "gemm_avx2.h"
 
 #include <immintrin.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,55 @@ bool ep__gemm_pointwise_eligible(const ep__model *m, const ep__op *op) {
   return ep__gemm_avx2_available();
 }
 
+/* out == (in + pads - dilation*(k-1) - 1) / stride + 1, as the plan's
+ * explicit padding gives it; anything else would read or write out of
+ * bounds. */
+static bool window_ok(int in, int before, int after, int k, int stride, int dil,
+                      int out) {
+  if (in < 1 || before < 0 || after < 0 || k < 1 || stride < 1 || dil < 1)
+    return false;
+  long span = (long)in + before + after - (long)dil * (k - 1) - 1;
+  return span >= 0 && span / stride + 1 == out;
+}
+
+bool ep__gemm_conv_eligible(const ep__model *m, const ep__op *op) {
+  if (ep__gemm_pointwise_eligible(m, op))
+    return true;
+  if (op->kind != EP__OP_CONV_2D || op->n_inputs < 2 || op->inputs[1] < 0)
+    return false;
+  const ep__conv_params *c = &op->p.conv;
+  const ep__mtensor *in = &m->tensors[op->inputs[0]];
+  const ep__mtensor *f = &m->tensors[op->inputs[1]];
+  const ep__mtensor *out = &m->tensors[op->output];
+  if (in->ndims != 4 || f->ndims != 4 || out->ndims != 4 || !f->data)
+    return false;
+  if (f->dims[1] != c->kernel_h || f->dims[2] != c->kernel_w ||
+      f->dims[3] != in->dims[3] || f->dims[0] != out->dims[3] ||
+      in->dims[0] != out->dims[0] || out->dims[3] < 1 ||
+      (long)c->kernel_h * c->kernel_w * in->dims[3] > EP__GEMM_MAX_K)
+    return false;
+  if (!window_ok(in->dims[1], c->pad.top, c->pad.bottom, c->kernel_h,
+                 c->stride_h, c->dilation_h, out->dims[1]) ||
+      !window_ok(in->dims[2], c->pad.left, c->pad.right, c->kernel_w,
+                 c->stride_w, c->dilation_w, out->dims[2]))
+    return false;
+  if (op->n_inputs > 2 && op->inputs[2] >= 0 &&
+      (!m->tensors[op->inputs[2]].data ||
+       m->tensors[op->inputs[2]].count != (size_t)out->dims[3]))
+    return false;
+  return ep__gemm_avx2_available();
+}
+
+ep__gemm_conv ep__gemm_conv_of(const ep__model *m, const ep__op *op) {
+  const int *in = m->tensors[op->inputs[0]].dims;
+  const int *out = m->tensors[op->output].dims;
+  const ep__conv_params *c = &op->p.conv;
+  return (ep__gemm_conv){in[1],       in[2],       in[3],         out[1],
+                         out[2],      out[3],      c->kernel_h,   c->kernel_w,
+                         c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
+                         c->pad.top,  c->pad.left};
+}
+
 float *ep__gemm_pack(const float *w, const float *bias, size_t n, size_t k) {
   size_t panels = (n + NR - 1) / NR;
   size_t bytes = panels * (k + 1) * NR * sizeof(float);
@@ -78,9 +128,26 @@ float *ep__gemm_pack(const float *w, const float *bias, size_t n, size_t k) {
   return p;
 }
 
-/* Clamps two accumulators of one row and stores its nc (<= 16) columns. */
+/* 8 residual values from column col of row r, zero from column rc on. */
+__attribute__((target("avx2,fma"))) static inline __m256
+load_res(const float *r, size_t col, size_t rc) {
+  if (col + 8 <= rc)
+    return _mm256_loadu_ps(r + col);
+  float tmp[8] = {0};
+  if (col < rc)
+    memcpy(tmp, r + col, (rc - col) * sizeof(float));
+  return _mm256_loadu_ps(tmp);
+}
+
+/* One row's epilogue: adds the residual row r (if any; rc of its columns
+ * are real), clamps, and stores nc (<= 16) columns. */
 __attribute__((target("avx2,fma"))) static inline void
-store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, float *c, size_t nc) {
+store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, const float *r, size_t rc,
+          float *c, size_t nc) {
+  if (r) {
+    v0 = _mm256_add_ps(v0, load_res(r, 0, rc));
+    v1 = _mm256_add_ps(v1, load_res(r, 8, rc));
+  }
   v0 = _mm256_min_ps(_mm256_max_ps(v0, lo), hi);
   v1 = _mm256_min_ps(_mm256_max_ps(v1, lo), hi);
   if (nc == NR) {
@@ -94,13 +161,23 @@ store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, float *c, size_t nc) {
   }
 }
 
-/* 6 rows (a[r] each k long) x one 16-column panel, clamped, stored to
- * c[r] (nc <= 16 columns valid; rows past mr are read but not stored).
+/* What a microkernel writes: rows c[r] (mr of them valid) with nc valid
+ * columns, and the epilogue's residual rows res[r] (NULL: none) with rc
+ * real columns counted from the panel's first. */
+typedef struct tile_out {
+  float *c[MR];
+  const float *res[MR];
+  size_t mr, nc, rc;
+  float lo, hi;
+} tile_out;
+
+/* 6 rows (a[r] each k long) x one 16-column panel, through the epilogue
+ * to o (rows past o->mr are read but not stored).
  * The accumulators are named variables, not an array: GCC keeps an array
  * indexed in the epilogue in memory and stores it back every k step. */
 __attribute__((target("avx2,fma"))) static void
-kernel_6x16(const float *const a[MR], size_t k, const float *panel, float lo,
-            float hi, float *const c[MR], size_t mr, size_t nc) {
+kernel_6x16(const float *const a[MR], size_t k, const float *panel,
+            const tile_out *o) {
   const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
               *a5 = a[5];
   __m256 c00 = _mm256_load_ps(panel), c01 = _mm256_load_ps(panel + 8);
@@ -128,23 +205,19 @@ kernel_6x16(const float *const a[MR], size_t k, const float *panel, float lo,
     c50 = _mm256_fmadd_ps(av, b0, c50);
     c51 = _mm256_fmadd_ps(av, b1, c51);
   }
-  __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  store_row(c00, c01, vlo, vhi, c[0], nc);
-  if (mr > 1)
-    store_row(c10, c11, vlo, vhi, c[1], nc);
-  if (mr > 2)
-    store_row(c20, c21, vlo, vhi, c[2], nc);
-  if (mr > 3)
-    store_row(c30, c31, vlo, vhi, c[3], nc);
-  if (mr > 4)
-    store_row(c40, c41, vlo, vhi, c[4], nc);
-  if (mr > 5)
-    store_row(c50, c51, vlo, vhi, c[5], nc);
+  __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                       {c30, c31}, {c40, c41}, {c50, c51}};
+  for (size_t r = 0; r < o->mr; r++)
+    store_row(acc[r][0], acc[r][1], lo, hi, o->res[r], o->rc, o->c[r], o->nc);
 }
 
-/* Clamps one 8-column accumulator and stores its nc (<= 8) columns. */
+/* store_row for one 8-column accumulator (nc <= 8). */
 __attribute__((target("avx2,fma"))) static inline void
-store_row8(__m256 v, __m256 lo, __m256 hi, float *c, size_t nc) {
+store_row8(__m256 v, __m256 lo, __m256 hi, const float *r, size_t rc, float *c,
+           size_t nc) {
+  if (r)
+    v = _mm256_add_ps(v, load_res(r, 0, rc));
   v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
   if (nc == NR_TAIL) {
     _mm256_storeu_ps(c, v);
@@ -157,8 +230,8 @@ store_row8(__m256 v, __m256 lo, __m256 hi, float *c, size_t nc) {
 
 /* kernel_6x16 for a last panel packed 8 wide. */
 __attribute__((target("avx2,fma"))) static void
-kernel_6x8(const float *const a[MR], size_t k, const float *panel, float lo,
-           float hi, float *const c[MR], size_t mr, size_t nc) {
+kernel_6x8(const float *const a[MR], size_t k, const float *panel,
+           const tile_out *o) {
   const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
               *a5 = a[5];
   __m256 c0 = _mm256_load_ps(panel);
@@ -173,44 +246,108 @@ kernel_6x8(const float *const a[MR], size_t k, const float *panel, float lo,
     c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + i), b0, c4);
     c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + i), b0, c5);
   }
-  __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  store_row8(c0, vlo, vhi, c[0], nc);
-  if (mr > 1)
-    store_row8(c1, vlo, vhi, c[1], nc);
-  if (mr > 2)
-    store_row8(c2, vlo, vhi, c[2], nc);
-  if (mr > 3)
-    store_row8(c3, vlo, vhi, c[3], nc);
-  if (mr > 4)
-    store_row8(c4, vlo, vhi, c[4], nc);
-  if (mr > 5)
-    store_row8(c5, vlo, vhi, c[5], nc);
+  __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
+  __m256 acc[MR] = {c0, c1, c2, c3, c4, c5};
+  for (size_t r = 0; r < o->mr; r++)
+    store_row8(acc[r], lo, hi, o->res[r], o->rc, o->c[r], o->nc);
 }
 
 void ep__gemm_run(const float *a, size_t m, size_t k, const float *packed,
-                  size_t n, float lo, float hi, float *c) {
+                  size_t n, const ep__gemm_epilogue *e, float *c) {
   size_t panels = (n + NR - 1) / NR;
   for (size_t r0 = 0; r0 < m; r0 += MR) {
     size_t mr = m - r0 < MR ? m - r0 : MR;
     const float *arow[MR];
-    float *crow[MR];
     /* M tail: rows past the end repeat the last row (valid memory); their
      * results are dropped. */
-    for (size_t r = 0; r < MR; r++) {
-      size_t rr = r0 + (r < mr ? r : mr - 1);
-      arow[r] = a + rr * k;
-      crow[r] = c + rr * n;
-    }
+    for (size_t r = 0; r < MR; r++)
+      arow[r] = a + (r0 + (r < mr ? r : mr - 1)) * k;
     for (size_t pn = 0; pn < panels; pn++) {
-      size_t nc = n - pn * NR < NR ? n - pn * NR : NR;
-      float *cp[MR];
-      for (size_t r = 0; r < MR; r++)
-        cp[r] = crow[r] + pn * NR;
-      const float *panel = packed + pn * (k + 1) * NR;
+      size_t col = pn * NR;
+      tile_out o = {.mr = mr,
+                    .nc = n - col < NR ? n - col : NR,
+                    .lo = e->lo,
+                    .hi = e->hi};
+      o.rc = e->res && e->res_c > col ? e->res_c - col : 0;
+      for (size_t r = 0; r < mr; r++) {
+        o.c[r] = c + (r0 + r) * n + col;
+        o.res[r] = e->res ? e->res + (r0 + r) * e->res_c + col : NULL;
+      }
+      const float *panel = packed + col * (k + 1);
       if (panel_width(n, pn) == NR)
-        kernel_6x16(arow, k, panel, lo, hi, cp, mr, nc);
+        kernel_6x16(arow, k, panel, &o);
       else
-        kernel_6x8(arow, k, panel, lo, hi, cp, mr, nc);
+        kernel_6x8(arow, k, panel, &o);
     }
+  }
+}
+
+/* n floats, src to dst: a loop the compiler vectorizes, cheaper than a
+ * memcpy call for the few dozen bytes of one window row. */
+static inline void copy_floats(float *restrict dst, const float *restrict src,
+                               size_t n) {
+  for (size_t i = 0; i < n; i++)
+    dst[i] = src[i];
+}
+
+static inline void zero_floats(float *dst, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    dst[i] = 0.0f;
+}
+
+/* Gathers the receptive field of output pixel p into row (kh*kw*c
+ * floats, zero where the window hangs over the padding). A window row
+ * wholly inside the image, undilated, is one contiguous copy. */
+static void gather_pixel(const ep__gemm_conv *g, const float *in, size_t p,
+                         float *row) {
+  size_t ox = p % (size_t)g->ow, oy = p / (size_t)g->ow % (size_t)g->oh;
+  size_t b = p / ((size_t)g->ow * (size_t)g->oh);
+  const float *img = in + b * (size_t)g->h * g->w * g->c;
+  size_t c = (size_t)g->c, span = (size_t)g->kw * c;
+  long x0 = (long)ox * g->stride_w - g->pad_left;
+  long x1 = x0 + (long)(g->kw - 1) * g->dil_w;
+  bool whole = g->dil_w == 1 && x0 >= 0 && x1 < g->w;
+  for (int ky = 0; ky < g->kh; ky++, row += span) {
+    long y = (long)oy * g->stride_h - g->pad_top + (long)ky * g->dil_h;
+    if (y < 0 || y >= g->h) {
+      zero_floats(row, span);
+      continue;
+    }
+    const float *src = img + (size_t)y * g->w * c;
+    if (whole) {
+      copy_floats(row, src + (size_t)x0 * c, span);
+      continue;
+    }
+    for (int kx = 0; kx < g->kw; kx++) {
+      long x = x0 + (long)kx * g->dil_w;
+      if (x < 0 || x >= g->w)
+        zero_floats(row + kx * c, c);
+      else
+        copy_floats(row + kx * c, src + (size_t)x * c, c);
+    }
+  }
+}
+
+static bool is_pointwise(const ep__gemm_conv *g) {
+  return g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 &&
+         g->pad_top == 0 && g->pad_left == 0 && g->oh == g->h && g->ow == g->w;
+}
+
+void ep__gemm_conv_rows(const ep__gemm_conv *g, const float *in,
+                        const float *packed, const ep__gemm_epilogue *e,
+                        float *out, size_t p0, size_t p1, float *scratch) {
+  size_t k = (size_t)g->kh * g->kw * g->c, n = (size_t)g->n;
+  for (size_t p = p0; p < p1; p += EP__GEMM_CHUNK) {
+    size_t rows = p1 - p < EP__GEMM_CHUNK ? p1 - p : EP__GEMM_CHUNK;
+    ep__gemm_epilogue ep = *e;
+    if (ep.res)
+      ep.res += p * ep.res_c;
+    const float *a = in + p * k;
+    if (!is_pointwise(g)) {
+      for (size_t r = 0; r < rows; r++)
+        gather_pixel(g, in, p + r, scratch + r * k);
+      a = scratch;
+    }
+    ep__gemm_run(a, rows, k, packed, n, &ep, out + p * n);
   }
 }

@@ -31,6 +31,9 @@ typedef struct xnn_state {
   float **owned;      /* per tensor: buffer allocated here, or NULL */
   float **zero_bias;  /* per op: zeros standing for an absent bias */
   float **gemm_w;     /* per op: packed weights of a C-side GEMM conv */
+  float *scratch;     /* per thread: rows a GEMM conv gathers (im2col) */
+  size_t scratch_per; /* floats of scratch per thread */
+  size_t n_threads;   /* the pool's, or 1 */
   xnn_runtime_t *rts; /* per segment; NULL for C segments */
 } xnn_state;
 
@@ -97,6 +100,7 @@ static void state_free(void *p) {
   free(s->owned);
   free(s->zero_bias);
   free(s->gemm_w);
+  free(s->scratch);
   free(s->loc);
   ep__xnn_plan_free(s->plan);
   free(s);
@@ -346,61 +350,75 @@ static void run_concat(xnn_state *s, const ep__op *op) {
       dst[i] = fminf(fmaxf(dst[i], op->act_min), op->act_max);
 }
 
-/* Packs the weights of every pointwise conv the plan left to C for the
- * AVX2 GEMM; a conv whose CPU lacks it stays on the reference kernel. */
+/* Packs the weights of every conv the plan puts on the AVX2 GEMM, and
+ * sizes the per-thread scratch of those that gather their rows. */
 static int pack_gemms(xnn_state *s) {
   const ep__model *m = s->m;
+  size_t most = 0;
   for (size_t i = 0; i < m->n_ops; i++) {
     const ep__op *op = &m->ops[i];
-    if (s->plan->on_xnn[i] || !ep__gemm_pointwise_eligible(m, op))
+    if (!s->plan->fuse[i].gemm)
       continue;
     const ep__mtensor *f = &m->tensors[op->inputs[1]];
     const float *bias = op->n_inputs > 2 && op->inputs[2] >= 0
                             ? m->tensors[op->inputs[2]].data
                             : NULL;
-    s->gemm_w[i] =
-        ep__gemm_pack(f->data, bias, (size_t)f->dims[0], (size_t)f->dims[3]);
+    size_t k = f->count / (size_t)f->dims[0];
+    s->gemm_w[i] = ep__gemm_pack(f->data, bias, (size_t)f->dims[0], k);
     if (!s->gemm_w[i])
       return EP_ENOMEM;
+    if (!ep__gemm_pointwise_eligible(m, op) && k > most)
+      most = k;
   }
+  s->scratch_per = most * EP__GEMM_CHUNK;
+  if (most && !(s->scratch = alloc_floats(s->scratch_per * s->n_threads)))
+    return EP_ENOMEM;
   return 0;
 }
 
-/* One pointwise conv for the thread pool: its rows cut into tiles. */
+/* One GEMM conv for the thread pool: its output pixels cut into one
+ * slice per thread, each with its own scratch. */
 typedef struct gemm_job {
-  const float *a, *packed;
-  float *c;
-  size_t m, k, n;
-  float lo, hi;
+  ep__gemm_conv g;
+  ep__gemm_epilogue e;
+  const float *in, *packed;
+  float *out, *scratch;
+  size_t scratch_per, pixels, slices;
 } gemm_job;
 
-/* Rows per tile: a multiple of the kernel's 6 rows, big enough that a
- * tile outweighs the pool's dispatch. */
-enum { GEMM_TILE_ROWS = 48 };
-
-static void gemm_tile(void *ctx, size_t t) {
+static void gemm_slice(void *ctx, size_t t) {
   const gemm_job *j = ctx;
-  size_t r0 = t * GEMM_TILE_ROWS;
-  size_t rows = j->m - r0 < GEMM_TILE_ROWS ? j->m - r0 : GEMM_TILE_ROWS;
-  ep__gemm_run(j->a + r0 * j->k, rows, j->k, j->packed, j->n, j->lo, j->hi,
-               j->c + r0 * j->n);
+  /* Slices are whole chunks, so every thread's rows start a 6-row block. */
+  size_t chunks = (j->pixels + EP__GEMM_CHUNK - 1) / EP__GEMM_CHUNK;
+  size_t c0 = chunks * t / j->slices, c1 = chunks * (t + 1) / j->slices;
+  size_t p0 = c0 * EP__GEMM_CHUNK, p1 = c1 * EP__GEMM_CHUNK;
+  ep__gemm_conv_rows(&j->g, j->in, j->packed, &j->e, j->out, p0,
+                     p1 < j->pixels ? p1 : j->pixels,
+                     j->scratch ? j->scratch + t * j->scratch_per : NULL);
 }
 
-/* A pointwise conv: pixels x in-channels times the packed weights, split
- * over the pool's threads when there is one (as XNNPACK would). */
-static void run_gemm(xnn_state *s, const ep__op *op, const float *packed) {
-  const ep__mtensor *in = &s->m->tensors[op->inputs[0]];
+/* A conv on the GEMM, with what the plan fused into it, split over the
+ * pool's threads when there is one (as XNNPACK would). */
+static void run_gemm(xnn_state *s, size_t op_i) {
+  const ep__op *op = &s->m->ops[op_i];
+  const ep__xnn_fusion *f = &s->plan->fuse[op_i];
   const ep__mtensor *out = &s->m->tensors[op->output];
-  gemm_job j = {s->loc[op->inputs[0]], packed,
-                s->loc[op->output],    0,
-                (size_t)in->dims[3],   (size_t)out->dims[3],
-                op->act_min,           op->act_max};
-  j.m = in->count / j.k;
-  size_t tiles = (j.m + GEMM_TILE_ROWS - 1) / GEMM_TILE_ROWS;
-  if (s->pool && tiles > 1)
-    pthreadpool_parallelize_1d(s->pool, gemm_tile, &j, tiles, 0);
+  gemm_job j = {ep__gemm_conv_of(s->m, op),
+                {f->lo, f->hi, f->res >= 0 ? s->loc[f->res] : NULL, 0},
+                s->loc[op->inputs[0]],
+                s->gemm_w[op_i],
+                s->loc[f->out],
+                s->scratch,
+                s->scratch_per,
+                out->count / (size_t)out->dims[3],
+                s->n_threads};
+  if (f->res >= 0)
+    j.e.res_c = (size_t)s->m->tensors[f->res].dims[3];
+  if (s->pool && j.pixels > EP__GEMM_CHUNK)
+    pthreadpool_parallelize_1d(s->pool, gemm_slice, &j, j.slices, 0);
   else
-    ep__gemm_run(j.a, j.m, j.k, j.packed, j.n, j.lo, j.hi, j.c);
+    ep__gemm_conv_rows(&j.g, j.in, j.packed, &j.e, j.out, 0, j.pixels,
+                       j.scratch);
 }
 
 /* Ops XNNPACK does not run here go to the reference kernels (or the GEMM),
@@ -410,7 +428,7 @@ static void run_c_op(xnn_state *s, size_t op_i) {
   if (op->kind == EP__OP_CONCATENATION)
     run_concat(s, op);
   else if (s->gemm_w[op_i])
-    run_gemm(s, op, s->gemm_w[op_i]);
+    run_gemm(s, op_i);
   else
     ep__ref_run_op(s->m, op, s->loc);
 }
@@ -428,7 +446,11 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
     return EP_ENOMEM;
   s->m = m;
   size_t nt = m->n_tensors ? m->n_tensors : 1, no = m->n_ops ? m->n_ops : 1;
-  int rc = ep__xnn_plan_build(m, NULL, &s->plan);
+  /* EDGEPIPE_NO_GEMM=1 leaves every conv XNNPACK can run to XNNPACK: to
+   * compare the two, and so tests can cover XNNPACK's own convs. */
+  const char *no_gemm = getenv("EDGEPIPE_NO_GEMM");
+  int rc =
+      ep__xnn_plan_build(m, !(no_gemm && strcmp(no_gemm, "1") == 0), &s->plan);
   s->loc = calloc(nt, sizeof *s->loc);
   s->owned = calloc(nt, sizeof *s->owned);
   s->zero_bias = calloc(no, sizeof *s->zero_bias);
@@ -441,6 +463,7 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
   if (rc == 0 && num_threads > 1 &&
       !(s->pool = pthreadpool_create((size_t)num_threads)))
     rc = EP_ENOMEM;
+  s->n_threads = s->pool ? pthreadpool_get_threads_count(s->pool) : 1;
   if (rc == 0)
     rc = place_tensors(s);
   if (rc == 0)

@@ -180,6 +180,7 @@ void ep__xnn_plan_free(ep__xnn_plan *p) {
   free(p->materialized);
   free(p->alias_of);
   free(p->alias_off);
+  free(p->fuse);
   free(p);
 }
 
@@ -197,32 +198,42 @@ static ep__xnn_plan *plan_alloc(const ep__model *m) {
   p->materialized = calloc(nt, sizeof *p->materialized);
   p->alias_of = malloc(nt * sizeof *p->alias_of);
   p->alias_off = calloc(nt, sizeof *p->alias_off);
+  p->fuse = calloc(no, sizeof *p->fuse);
   if (!p->order || !p->on_xnn || !p->seg_of || !p->segs || !p->materialized ||
-      !p->alias_of || !p->alias_off) {
+      !p->alias_of || !p->alias_off || !p->fuse) {
     ep__xnn_plan_free(p);
     return NULL;
   }
   for (size_t t = 0; t < nt; t++)
     p->alias_of[t] = -1;
+  for (size_t i = 0; i < no; i++)
+    p->fuse[i] = (ep__xnn_fusion){-1, false, -1, -1, -INFINITY, INFINITY};
   return p;
 }
 
-/* An op is ready once every op producing one of its inputs is done. */
-static bool op_ready(const ep__model *m, const ep__op *op, const bool *done) {
-  for (int i = 0; i < op->n_inputs; i++) {
-    int t = op->inputs[i];
-    if (t >= 0 && m->tensors[t].producer >= 0 && !done[m->tensors[t].producer])
+static bool tensor_ready(const ep__model *m, int t, const bool *done) {
+  return t < 0 || m->tensors[t].producer < 0 || done[m->tensors[t].producer];
+}
+
+/* An op is ready once every op producing one of its inputs (or its
+ * residual) is done. */
+static bool op_ready(const ep__model *m, const ep__xnn_plan *p, size_t i,
+                     const bool *done) {
+  const ep__op *op = &m->ops[i];
+  for (int k = 0; k < op->n_inputs; k++)
+    if (!tensor_ready(m, op->inputs[k], done))
       return false;
-  }
-  return true;
+  return tensor_ready(m, p->fuse[i].res, done);
 }
 
 /* The first ready, unscheduled op that runs (want_xnn) on XNNPACK or not,
- * in the model's order; -1 if none. */
+ * in the model's order; -1 if none. Absorbed ops are not scheduled on
+ * their own. */
 static int next_ready(const ep__model *m, const ep__xnn_plan *p,
                       const bool *done, bool want_xnn) {
   for (size_t i = 0; i < m->n_ops; i++)
-    if (!done[i] && p->on_xnn[i] == want_xnn && op_ready(m, &m->ops[i], done))
+    if (!done[i] && p->fuse[i].owner < 0 && p->on_xnn[i] == want_xnn &&
+        op_ready(m, p, i, done))
       return (int)i;
   return -1;
 }
@@ -233,7 +244,7 @@ static int schedule(const ep__model *m, ep__xnn_plan *p) {
   bool *done = calloc(m->n_ops ? m->n_ops : 1, sizeof *done);
   if (!done)
     return EP_ENOMEM;
-  for (size_t n = 0; n < m->n_ops; n++) {
+  for (size_t n = 0; n < m->n_ops;) {
     int i = next_ready(m, p, done, true);
     if (i < 0)
       i = next_ready(m, p, done, false);
@@ -242,8 +253,14 @@ static int schedule(const ep__model *m, ep__xnn_plan *p) {
         p->order[k] = (int)k;
       break;
     }
-    p->order[n] = i;
+    p->order[n++] = i;
     done[i] = true;
+    /* The ops a GEMM conv absorbed are done with it, right after it. */
+    for (size_t j = 0; j < m->n_ops; j++)
+      if (p->fuse[j].owner == i) {
+        p->order[n++] = (int)j;
+        done[j] = true;
+      }
   }
   free(done);
   return 0;
@@ -253,6 +270,10 @@ static void make_segments(const ep__model *m, ep__xnn_plan *p) {
   p->n_segs = 0;
   for (size_t n = 0; n < m->n_ops; n++) {
     int i = p->order[n];
+    if (p->fuse[i].owner >= 0) { /* follows its owner, a C op */
+      p->seg_of[i] = p->seg_of[p->fuse[i].owner];
+      continue;
+    }
     bool x = p->on_xnn[i];
     ep__xnn_seg *last = p->n_segs ? &p->segs[p->n_segs - 1] : NULL;
     if (x && last && last->kind == EP__XNN_SEG_XNNPACK) {
@@ -273,7 +294,9 @@ static bool is_model_io(const int *v, size_t n, int t) {
 }
 
 /* A tensor needs its own buffer when it is a model input or output, or
- * when an op in another segment (or a C op) reads it. */
+ * when an op in another segment (or a C op) reads it. Absorbed ops read
+ * and write nothing; their owner writes its fused output and reads its
+ * residual. */
 static void mark_materialized(const ep__model *m, ep__xnn_plan *p) {
   for (size_t i = 0; i < m->n_inputs; i++)
     p->materialized[m->inputs[i]] = true;
@@ -282,8 +305,13 @@ static void mark_materialized(const ep__model *m, ep__xnn_plan *p) {
       p->materialized[m->outputs[i]] = true;
   for (size_t i = 0; i < m->n_ops; i++) {
     const ep__op *op = &m->ops[i];
+    const ep__xnn_fusion *f = &p->fuse[i];
+    if (f->owner >= 0)
+      continue;
+    if (f->gemm && f->res >= 0 && !m->tensors[f->res].data)
+      p->materialized[f->res] = true;
     if (!p->on_xnn[i])
-      p->materialized[op->output] = true;
+      p->materialized[f->gemm ? f->out : op->output] = true;
     for (int k = 0; k < op->n_inputs; k++) {
       int t = op->inputs[k];
       if (t < 0 || m->tensors[t].data)
@@ -342,24 +370,120 @@ bool ep__xnn_plan_concat_elided(const ep__xnn_plan *p, const ep__op *op) {
   return true;
 }
 
-/* The backend's default split: pointwise convs go to our own AVX2 GEMM
- * when the CPU has it (faster than this XNNPACK build's kernels, which
- * spill an accumulator), everything else XNNPACK can run goes there. */
-static bool default_can_xnn(const ep__model *m, const ep__op *op) {
-  return !ep__gemm_pointwise_eligible(m, op) && ep__xnn_op_supported(m, op);
+/* ---- fusing an ADD, a channel PAD and a RELU into a GEMM conv ---------- */
+
+/* The one op reading t, or -1 if none, several, or t is a model output. */
+static int sole_reader(const ep__model *m, int t) {
+  if (is_model_io(m->outputs, m->n_outputs, t))
+    return -1;
+  int reader = -1;
+  for (size_t i = 0; i < m->n_ops; i++)
+    for (int k = 0; k < m->ops[i].n_inputs; k++)
+      if (m->ops[i].inputs[k] == t) {
+        if (reader >= 0)
+          return -1;
+        reader = (int)i;
+      }
+  return reader;
 }
 
-int ep__xnn_plan_build(const ep__model *m,
-                       bool (*can_xnn)(const ep__model *, const ep__op *),
-                       ep__xnn_plan **out) {
+static bool same_shape(const ep__mtensor *a, const ep__mtensor *b) {
+  if (a->ndims != b->ndims)
+    return false;
+  for (int d = 0; d < a->ndims; d++)
+    if (a->dims[d] != b->dims[d])
+      return false;
+  return true;
+}
+
+/* A PAD (read only by `reader`) that appends zero channels to a computed
+ * 4-D tensor and pads nothing else. */
+static bool channel_pad(const ep__model *m, int op_i, int reader) {
+  if (op_i < 0 || m->ops[op_i].kind != EP__OP_PAD)
+    return false;
+  const ep__op *op = &m->ops[op_i];
+  const ep__mtensor *in = &m->tensors[op->inputs[0]];
+  if (in->ndims != 4 || in->data || sole_reader(m, op->output) != reader)
+    return false;
+  for (int d = 0; d < 4; d++)
+    if (op->p.pad.before[d] != 0 || (d < 3 && op->p.pad.after[d] != 0))
+      return false;
+  return op->p.pad.after[3] >= 0 && m->tensors[op->output].ndims == 4;
+}
+
+/* Absorbs into GEMM conv c an ADD reading its result t (no broadcast,
+ * other operand computed); returns the ADD's output, or t. */
+static int fuse_add(const ep__model *m, ep__xnn_plan *p, int c, int t) {
+  ep__xnn_fusion *f = &p->fuse[c];
+  int a = sole_reader(m, t);
+  if (a < 0 || m->ops[a].kind != EP__OP_ADD || m->ops[a].n_inputs != 2 ||
+      m->ops[c].act != EP__ACT_NONE)
+    return t;
+  const ep__op *add = &m->ops[a];
+  int r = add->inputs[0] == t ? add->inputs[1] : add->inputs[0];
+  if (r == t || r < 0 || m->tensors[r].data ||
+      !same_shape(&m->tensors[r], &m->tensors[t]) ||
+      !same_shape(&m->tensors[add->output], &m->tensors[t]))
+    return t;
+  int pad = m->tensors[r].producer;
+  if (channel_pad(m, pad, a)) {
+    p->fuse[pad].owner = c;
+    r = m->ops[pad].inputs[0];
+  }
+  p->fuse[a].owner = c;
+  f->res = r;
+  f->lo = add->act_min;
+  f->hi = add->act_max;
+  return add->output;
+}
+
+/* Absorbs a RELU or RELU6 reading t when the conv's clamp is still open;
+ * returns its output, or t. */
+static int fuse_relu(const ep__model *m, ep__xnn_plan *p, int c, int t) {
+  ep__xnn_fusion *f = &p->fuse[c];
+  int u = sole_reader(m, t);
+  if (u < 0 || f->lo != -INFINITY || f->hi != INFINITY ||
+      (m->ops[u].kind != EP__OP_RELU && m->ops[u].kind != EP__OP_RELU6) ||
+      !same_shape(&m->tensors[m->ops[u].output], &m->tensors[t]))
+    return t;
+  p->fuse[u].owner = c;
+  f->lo = 0.0f;
+  f->hi = m->ops[u].kind == EP__OP_RELU6 ? 6.0f : INFINITY;
+  return m->ops[u].output;
+}
+
+/* Every C op the GEMM can run gets its fusions, in model order. */
+static void fuse_gemm_convs(const ep__model *m, ep__xnn_plan *p) {
+  for (size_t i = 0; i < m->n_ops; i++) {
+    ep__xnn_fusion *f = &p->fuse[i];
+    if (f->owner >= 0 || !ep__gemm_conv_eligible(m, &m->ops[i]))
+      continue;
+    f->gemm = true;
+    f->lo = m->ops[i].act_min;
+    f->hi = m->ops[i].act_max;
+    int t = fuse_add(m, p, (int)i, m->ops[i].output);
+    f->out = fuse_relu(m, p, (int)i, t);
+  }
+  for (size_t i = 0; i < m->n_ops; i++)
+    if (p->fuse[i].owner >= 0)
+      p->on_xnn[i] = false;
+}
+
+int ep__xnn_plan_build(const ep__model *m, bool use_gemm, ep__xnn_plan **out) {
   ep__xnn_plan *p = plan_alloc(m);
   if (!p)
     return EP_ENOMEM;
-  if (!can_xnn)
-    can_xnn = default_can_xnn;
-  for (size_t i = 0; i < m->n_ops; i++)
-    p->on_xnn[i] =
-        m->ops[i].kind != EP__OP_CONCATENATION && can_xnn(m, &m->ops[i]);
+  /* Convs go to our own AVX2 GEMM when the CPU has it (faster than this
+   * XNNPACK build's kernels, which spill an accumulator); everything else
+   * XNNPACK can run goes there. */
+  for (size_t i = 0; i < m->n_ops; i++) {
+    const ep__op *op = &m->ops[i];
+    p->on_xnn[i] = op->kind != EP__OP_CONCATENATION &&
+                   !(use_gemm && ep__gemm_conv_eligible(m, op)) &&
+                   ep__xnn_op_supported(m, op);
+  }
+  if (use_gemm)
+    fuse_gemm_convs(m, p);
   int rc = schedule(m, p);
   if (rc < 0) {
     ep__xnn_plan_free(p);

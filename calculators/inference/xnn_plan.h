@@ -11,6 +11,14 @@
  * dimension larger than one) lets those inputs alias a slice of the output
  * buffer, so their producers write in place and the concat copies nothing.
  *
+ * An ungrouped CONV_2D the AVX2 GEMM can run (gemm_avx2.h) is a C op,
+ * and takes over the ops that only finish its result: an ADD of its
+ * output and another tensor (that tensor becomes the GEMM's residual; a
+ * PAD that only appends zero channels to it is absorbed too), then a RELU
+ * or RELU6. The absorbed ops never run; the conv writes the last one's
+ * output. Each absorbed intermediate must have that one reader and not be
+ * a model output.
+ *
  * Lifecycle: ep__xnn_plan_build (needs only the model, no XNNPACK) ->
  * read by the backend -> ep__xnn_plan_free. */
 #ifndef EDGEPIPE_INFERENCE_XNN_PLAN_H
@@ -28,6 +36,15 @@ typedef struct ep__xnn_seg {
   size_t first, count; /* a range of ep__xnn_plan.order */
 } ep__xnn_seg;
 
+/* Per op, what it does as (or for) a GEMM conv. */
+typedef struct ep__xnn_fusion {
+  int owner;    /* -1, or the GEMM conv that does this op's work */
+  bool gemm;    /* the op runs on the AVX2 GEMM */
+  int out;      /* a GEMM conv: the tensor it writes */
+  int res;      /* a GEMM conv: its residual tensor, or -1 */
+  float lo, hi; /* a GEMM conv: its clamp */
+} ep__xnn_fusion;
+
 typedef struct ep__xnn_plan {
   size_t n_ops;
   int *order;   /* op indexes in run order (owned) */
@@ -41,19 +58,18 @@ typedef struct ep__xnn_plan {
    * alias_off is its offset there in floats (owned). */
   int *alias_of;
   size_t *alias_off;
+  ep__xnn_fusion *fuse; /* per op (owned) */
 } ep__xnn_plan;
 
 /* Whether the XNNPACK build can run op (pure check of its parameters and
  * shapes; CONCATENATION never). */
 bool ep__xnn_op_supported(const ep__model *m, const ep__op *op);
 
-/* Builds the plan for m. can_xnn decides per op, so tests can force ops
- * onto C kernels; NULL means ep__xnn_op_supported except that pointwise
- * convs the AVX2 GEMM takes (gemm_avx2.h) run as C ops. Returns 0 and sets *out
- * (transfer full), or EP_ENOMEM. */
-int ep__xnn_plan_build(const ep__model *m,
-                       bool (*can_xnn)(const ep__model *, const ep__op *),
-                       ep__xnn_plan **out);
+/* Builds the plan for m: ops go to XNNPACK when ep__xnn_op_supported,
+ * except that with use_gemm the convs the AVX2 GEMM takes
+ * (ep__gemm_conv_eligible) run there as C ops, with their fusions.
+ * Returns 0 and sets *out (transfer full), or EP_ENOMEM. */
+int ep__xnn_plan_build(const ep__model *m, bool use_gemm, ep__xnn_plan **out);
 
 void ep__xnn_plan_free(ep__xnn_plan *p); /* NULL is ignored */
 

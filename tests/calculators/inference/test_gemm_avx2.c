@@ -1,8 +1,10 @@
-/* The AVX2 pointwise-conv GEMM against the reference CONV_2D kernel on
- * seeded random data: every M from 1 to 13 (row tails of the 6-row
+/* The AVX2 conv GEMM against the reference CONV_2D kernel on seeded
+ * random data: pointwise, every M from 1 to 13 (row tails of the 6-row
  * block), Cin and Cout over 1..40 (column tails of the 16-wide panel,
- * one and several panels), with and without bias, under each clamp; and
- * which convs count as eligible. Skipped (exit 77) without AVX2+FMA. */
+ * one and several panels), with and without bias, under each clamp;
+ * gathered (im2col) convs over kernel sizes, strides, dilations and
+ * uneven padding, with a residual narrower than the output; and which
+ * convs count as eligible. Skipped (exit 77) without AVX2+FMA. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -37,7 +39,8 @@ static void check_shape(int m, int k, int n, bool bias, float lo, float hi,
   float *want = malloc(cn * sizeof *want);
   ck_assert(got && want);
   got[cn] = 12345.0f;
-  ep__gemm_run(a, (size_t)m, (size_t)k, packed, (size_t)n, lo, hi, got);
+  ep__gemm_epilogue e = {lo, hi, NULL, 0};
+  ep__gemm_run(a, (size_t)m, (size_t)k, packed, (size_t)n, &e, got);
   int in_dims[4] = {1, m, 1, k}, out_dims[4] = {1, m, 1, n};
   ep__conv_params p = {{0, 0, 0, 0}, 1, 1, 1, 1, 1, 1, 1};
   ep__ref_conv2d(a, in_dims, w, b, &p, lo, hi, want, out_dims);
@@ -48,6 +51,65 @@ static void check_shape(int m, int k, int n, bool bias, float lo, float hi,
   ck_assert_float_eq(got[cn], 12345.0f);
   free(a), free(w), free(b), free(packed), free(got), free(want);
 }
+
+/* A conv geometry through ep__gemm_conv_rows, in two calls split inside
+ * a chunk, with a residual of n - 3 channels and a clamp, against the
+ * reference conv plus the residual. */
+static void check_conv(int batch, int h, int w, int c, int n, int kh, int kw,
+                       int s, int d, const int pad[4], uint32_t *seed) {
+  int oh = (h + pad[0] + pad[1] - d * (kh - 1) - 1) / s + 1;
+  int ow = (w + pad[2] + pad[3] - d * (kw - 1) - 1) / s + 1;
+  size_t k = (size_t)kh * kw * c, pixels = (size_t)batch * oh * ow;
+  size_t res_c = n > 3 ? (size_t)n - 3 : 1;
+  float *in = rand_floats((size_t)batch * h * w * c, seed);
+  float *f = rand_floats((size_t)n * k, seed);
+  float *b = rand_floats((size_t)n, seed);
+  float *res = rand_floats(pixels * res_c, seed);
+  float *packed = ep__gemm_pack(f, b, (size_t)n, k);
+  float *scratch = malloc(EP__GEMM_CHUNK * k * sizeof *scratch);
+  float *got = malloc((pixels * n + 1) * sizeof *got);
+  float *want = malloc(pixels * n * sizeof *want);
+  ck_assert(packed && scratch && got && want);
+  got[pixels * n] = 12345.0f;
+  ep__gemm_conv g = {h, w, c, oh, ow, n, kh, kw, s, s, d, d, pad[0], pad[2]};
+  ep__gemm_epilogue e = {-0.5f, 2.0f, res, res_c};
+  size_t split = pixels / 2 + 1 < pixels ? pixels / 2 + 1 : pixels;
+  ep__gemm_conv_rows(&g, in, packed, &e, got, 0, split, scratch);
+  ep__gemm_conv_rows(&g, in, packed, &e, got, split, pixels, scratch);
+  int in_dims[4] = {batch, h, w, c}, out_dims[4] = {batch, oh, ow, n};
+  ep__conv_params p = {{pad[0], pad[1], pad[2], pad[3]}, s, s, d, d, kh, kw, 1};
+  ep__ref_conv2d(in, in_dims, f, b, &p, -INFINITY, INFINITY, want, out_dims);
+  for (size_t i = 0; i < pixels * n; i++) {
+    size_t px = i / (size_t)n, ch = i % (size_t)n;
+    float v = want[i] + (ch < res_c ? res[px * res_c + ch] : 0.0f);
+    v = fminf(fmaxf(v, -0.5f), 2.0f);
+    ck_assert_msg(fabsf(got[i] - v) <= 1e-5f,
+                  "%dx%dx%d k%dx%d s%d d%d -> %d: %g at %zu, want %g", h, w, c,
+                  kh, kw, s, d, n, (double)got[i], i, (double)v);
+  }
+  ck_assert_float_eq(got[pixels * n], 12345.0f);
+  free(in), free(f), free(b), free(res), free(packed), free(scratch);
+  free(got), free(want);
+}
+
+START_TEST(gathered_convs_match_reference) {
+  uint32_t seed = 99;
+  /* The face models' first conv: 5x5 stride 2, pads 1/2. */
+  check_conv(1, 16, 14, 3, 24, 5, 5, 2, 1, (int[]){1, 2, 1, 2}, &seed);
+  for (int kh = 1; kh <= 4; kh++)
+    for (int s = 1; s <= 3; s++)
+      for (int d = 1; d <= 2; d++) {
+        int pad[4] = {kh / 2, (kh - 1) / 2 + s - 1, (kh + 1) / 2, 0};
+        int n = 4 + 5 * kh + s;
+        check_conv(1 + (kh + s) % 2, 7 + s, 9, 1 + kh * d, n, kh, kh % 3 + 1, s,
+                   d, pad, &seed);
+      }
+  /* Pointwise through the same entry (no gather), and a window larger
+   * than the image with padding all round. */
+  check_conv(2, 5, 4, 7, 19, 1, 1, 1, 1, (int[]){0, 0, 0, 0}, &seed);
+  check_conv(1, 2, 3, 2, 5, 3, 5, 1, 1, (int[]){1, 1, 2, 2}, &seed);
+}
+END_TEST
 
 START_TEST(random_shapes_match_reference) {
   uint32_t seed = 42u + (uint32_t)_i;
@@ -114,6 +176,7 @@ int main(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_loop_test(tc, random_shapes_match_reference, 0, 13);
   tcase_add_test(tc, model_sized_shape);
+  tcase_add_test(tc, gathered_convs_match_reference);
   tcase_add_test(tc, eligibility);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -241,24 +241,41 @@ static run_result compare(const ep__model *m, int threads, int fill,
   return r;
 }
 
-/* Both thread counts, random inputs; outputs must be alive and match. */
+/* Both thread counts, random inputs; outputs must be alive and match.
+ * Then once more with EDGEPIPE_NO_GEMM=1, so XNNPACK's own convs are
+ * checked too. */
 static void check_matches(ep__model *m) {
-  for (int threads = 1; threads <= 2; threads++) {
+  for (int run = 0; run < 3; run++) {
+    int threads = run == 1 ? 2 : 1;
+    if (run == 2)
+      setenv("EDGEPIPE_NO_GEMM", "1", 1);
     run_result r = compare(m, threads, 1, 1234u);
+    unsetenv("EDGEPIPE_NO_GEMM");
     ck_assert_uint_gt(r.n_out, 0);
     ck_assert_msg(r.max_abs > 1e-3, "outputs are all ~0 (%g)", r.max_abs);
-    ck_assert_msg(r.max_err <= TOL, "max abs error %g (threads %d)", r.max_err,
-                  threads);
+    ck_assert_msg(r.max_err <= TOL, "max abs error %g (threads %d%s)",
+                  r.max_err, threads, run == 2 ? ", no GEMM" : "");
   }
 }
 
-/* Whether plan op i runs on XNNPACK in the backend's plan. */
-static bool runs_on_xnn(const ep__model *m, size_t i) {
+/* Whether plan op i runs on XNNPACK in the backend's plan (with the GEMM
+ * in use, as by default, or not). */
+static bool runs_on_xnn_if(const ep__model *m, size_t i, bool use_gemm) {
   ep__xnn_plan *p = NULL;
-  ck_assert_int_eq(ep__xnn_plan_build(m, NULL, &p), 0);
+  ck_assert_int_eq(ep__xnn_plan_build(m, use_gemm, &p), 0);
   bool x = p->on_xnn[i];
   ep__xnn_plan_free(p);
   return x;
+}
+
+static ep__xnn_plan *plan_of(const ep__model *m) {
+  ep__xnn_plan *p = NULL;
+  ck_assert_int_eq(ep__xnn_plan_build(m, true, &p), 0);
+  return p;
+}
+
+static bool runs_on_xnn(const ep__model *m, size_t i) {
+  return runs_on_xnn_if(m, i, true);
 }
 
 /* ---- per-op cases ------------------------------------------------------ */
@@ -333,7 +350,8 @@ START_TEST(conv_same_uneven_stride2) {
   ck_assert_int_eq(op->p.conv.pad.right, 1);
   set_act(op, EP__ACT_RELU6);
   mb_output(m, op->output);
-  ck_assert(runs_on_xnn(m, 0));
+  ck_assert(runs_on_xnn(m, 0) != ep__gemm_avx2_available());
+  ck_assert(runs_on_xnn_if(m, 0, false));
   check_matches(m);
   ep__model_free(m);
 }
@@ -356,9 +374,10 @@ START_TEST(conv_even_kernel_dilation_no_bias) {
 }
 END_TEST
 
-/* Pointwise convs (with and without bias, between XNNPACK ops) run on the
- * AVX2 GEMM as C ops when the CPU has it, and match the reference. */
-START_TEST(pointwise_convs_on_gemm) {
+/* Convs (pointwise or not, with and without bias, between XNNPACK ops)
+ * run on the AVX2 GEMM as C ops when the CPU has it, and match the
+ * reference. */
+START_TEST(convs_on_gemm) {
   uint32_t seed = 11;
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){2, 7, 5, 19});
@@ -368,9 +387,51 @@ START_TEST(pointwise_convs_on_gemm) {
   ep__op *c = add_conv(m, b->output, 17, 1, 1, 1, 1, false, &seed);
   set_act(c, EP__ACT_RELU6);
   mb_output(m, c->output);
-  ck_assert(runs_on_xnn(m, 1));
+  ck_assert(runs_on_xnn(m, 1) != ep__gemm_avx2_available());
   ck_assert(runs_on_xnn(m, 0) != ep__gemm_avx2_available());
   ck_assert(runs_on_xnn(m, 2) != ep__gemm_avx2_available());
+  check_matches(m);
+  ep__model_free(m);
+}
+END_TEST
+
+/* A BlazeFace-style block: depthwise conv, pointwise conv, ADD of the
+ * block's input zero-padded in channels, RELU: with the GEMM the conv
+ * absorbs PAD, ADD and RELU and reads the input as its residual. A
+ * second conv's ADD is not absorbed, its result having another reader. */
+START_TEST(residual_block_fused_into_gemm) {
+  uint32_t seed = 13;
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 6, 5, 7});
+  ep__op *x = add_unary(m, EP__OP_RELU, in);
+  ep__op *dw = add_dwconv(m, x->output, 1, 3, 1, &seed);
+  ep__op *pw = add_conv(m, dw->output, 10, 1, 1, 1, 1, true, &seed);
+  ep__op *pad = mb_op(m, EP__OP_PAD, 1, &x->output, 4, (int[]){1, 6, 5, 10});
+  pad->p.pad = (ep__pad_params){{0, 0, 0, 0}, {0, 0, 0, 3}};
+  ep__op *add = mb_op(m, EP__OP_ADD, 2, (int[]){pad->output, pw->output}, 4,
+                      (int[]){1, 6, 5, 10});
+  ep__op *relu = add_unary(m, EP__OP_RELU6, add->output);
+  ep__op *c2 = add_conv(m, relu->output, 10, 3, 3, 1, 1, false, &seed);
+  ep__op *add2 = mb_op(m, EP__OP_ADD, 2, (int[]){relu->output, c2->output}, 4,
+                       (int[]){1, 6, 5, 10});
+  ep__op *mul = mb_op(m, EP__OP_MUL, 2, (int[]){c2->output, add2->output}, 4,
+                      (int[]){1, 6, 5, 10});
+  mb_output(m, mul->output);
+  if (ep__gemm_avx2_available()) {
+    ep__xnn_plan *p = plan_of(m);
+    int i_pw = (int)(pw - m->ops), i_c2 = (int)(c2 - m->ops);
+    ck_assert(p->fuse[i_pw].gemm && p->fuse[i_c2].gemm);
+    ck_assert_int_eq(p->fuse[i_pw].out, relu->output);
+    ck_assert_int_eq(p->fuse[i_pw].res, x->output);
+    ck_assert_float_eq(p->fuse[i_pw].hi, 6.0f);
+    ck_assert_int_eq(p->fuse[pad - m->ops].owner, i_pw);
+    ck_assert_int_eq(p->fuse[add - m->ops].owner, i_pw);
+    ck_assert_int_eq(p->fuse[relu - m->ops].owner, i_pw);
+    ck_assert_int_eq(p->fuse[add2 - m->ops].owner, -1);
+    ck_assert_int_eq(p->fuse[i_c2].out, c2->output);
+    ck_assert(!p->materialized[add->output]);
+    ep__xnn_plan_free(p);
+  }
   check_matches(m);
   ep__model_free(m);
 }
@@ -560,7 +621,9 @@ START_TEST(refused_op_names_the_op) {
   mb_output(m, a->output);
   void *st = NULL;
   char *msg = NULL;
+  setenv("EDGEPIPE_NO_GEMM", "1", 1); /* the GEMM would take the conv */
   int rc = ep__backend_xnnpack.prepare(m, 1, &st, &msg);
+  unsetenv("EDGEPIPE_NO_GEMM");
   ck_assert_int_lt(rc, 0);
   ck_assert_ptr_null(st);
   ck_assert_ptr_nonnull(msg);
@@ -618,21 +681,15 @@ static ep__op *add_concat(ep__model *m, int n, const int *ins, int axis) {
   return op;
 }
 
-static ep__xnn_plan *plan_of(const ep__model *m) {
-  ep__xnn_plan *p = NULL;
-  ck_assert_int_eq(ep__xnn_plan_build(m, NULL, &p), 0);
-  return p;
-}
-
 START_TEST(concat_outer_axis_in_place) {
   uint32_t seed = 6;
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){1, 4, 4, 3});
-  /* 3x3, not 1x1: a pointwise conv would be a C op (the AVX2 GEMM). */
-  ep__op *a = add_conv(m, in, 8, 3, 3, 1, 1, true, &seed);
-  ep__op *ra = add_reshape(m, a->output, 3, (int[]){1, 32, 4});
-  ep__op *b = add_conv(m, in, 8, 3, 3, 2, 1, true, &seed);
-  ep__op *rb = add_reshape(m, b->output, 3, (int[]){1, 8, 4});
+  /* Depthwise, not full convs: those would be C ops (the AVX2 GEMM). */
+  ep__op *a = add_dwconv(m, in, 2, 3, 1, &seed);
+  ep__op *ra = add_reshape(m, a->output, 3, (int[]){1, 24, 4});
+  ep__op *b = add_dwconv(m, in, 2, 3, 2, &seed);
+  ep__op *rb = add_reshape(m, b->output, 3, (int[]){1, 6, 4});
   ep__op *c = add_concat(m, 2, (int[]){ra->output, rb->output}, 1);
   ep__op *s = add_unary(m, EP__OP_LOGISTIC, c->output);
   mb_output(m, c->output);
@@ -641,7 +698,7 @@ START_TEST(concat_outer_axis_in_place) {
   /* Producers write straight into the concat's buffer, at their offsets. */
   ck_assert(ep__xnn_plan_concat_elided(p, c));
   ck_assert_int_eq(p->alias_of[ra->output], c->output);
-  ck_assert_uint_eq(p->alias_off[rb->output], 32 * 4);
+  ck_assert_uint_eq(p->alias_off[rb->output], 24 * 4);
   ck_assert_uint_eq(p->n_segs, 3); /* XNNPACK | concat | XNNPACK */
   ck_assert_int_eq(p->segs[1].kind, EP__XNN_SEG_C);
   ep__xnn_plan_free(p);
@@ -697,8 +754,8 @@ START_TEST(concat_nested_in_place) {
   uint32_t seed = 8;
   ep__model *m = mb_new();
   int in = mb_input(m, 4, (int[]){1, 4, 4, 2});
-  ep__op *a = add_conv(m, in, 4, 3, 3, 1, 1, true, &seed);
-  ep__op *b = add_conv(m, in, 4, 3, 3, 2, 1, true, &seed);
+  ep__op *a = add_dwconv(m, in, 2, 3, 1, &seed);
+  ep__op *b = add_dwconv(m, in, 2, 3, 2, &seed);
   ep__op *ra = add_reshape(m, a->output, 2, (int[]){1, 64});
   ep__op *rb = add_reshape(m, b->output, 2, (int[]){1, 16});
   ep__op *c1 = add_concat(m, 2, (int[]){ra->output, rb->output}, 1);
@@ -734,21 +791,32 @@ static ep__model *load_model(const char *file) {
   return m;
 }
 
-/* Every concat of the model is done in place, pointwise convs run on the
- * AVX2 GEMM when the CPU has it, and XNNPACK runs all else. */
+/* Every concat of the model is done in place; when the CPU has AVX2 every
+ * conv runs on the GEMM and each block's ADD (of a conv's result), channel
+ * PAD and RELU are absorbed into its pointwise conv; XNNPACK runs all
+ * else. */
 static void check_model_plan(const ep__model *m) {
   ep__xnn_plan *p = plan_of(m);
-  size_t c_ops = 0, gemms = 0;
+  size_t c_ops = 0, gemms = 0, adds = 0, absorbed_adds = 0;
   for (size_t i = 0; i < m->n_ops; i++) {
-    if (m->ops[i].kind == EP__OP_CONCATENATION) {
+    const ep__op *op = &m->ops[i];
+    if (op->kind == EP__OP_ADD) /* of a conv's result (not the FPN's) */
+      for (int k = 0; k < 2; k++) {
+        int prod = m->tensors[op->inputs[k]].producer;
+        adds += prod >= 0 && m->ops[prod].kind == EP__OP_CONV_2D;
+      }
+    if (op->kind == EP__OP_CONCATENATION) {
       c_ops++;
-      ck_assert(ep__xnn_plan_concat_elided(p, &m->ops[i]));
-    } else if (ep__gemm_pointwise_eligible(m, &m->ops[i])) {
+      ck_assert(ep__xnn_plan_concat_elided(p, op));
+    } else if (p->fuse[i].gemm) {
       gemms++;
-      ck_assert(!p->on_xnn[i]);
+      ck_assert(op->kind == EP__OP_CONV_2D && !p->on_xnn[i]);
+    } else if (p->fuse[i].owner >= 0) {
+      ck_assert(p->fuse[p->fuse[i].owner].gemm && !p->on_xnn[i]);
+      absorbed_adds += op->kind == EP__OP_ADD;
     } else {
-      ck_assert_msg(p->on_xnn[i], "op %d (%s) not on XNNPACK",
-                    m->ops[i].tflite_index, ep__op_kind_name(m->ops[i].kind));
+      ck_assert_msg(p->on_xnn[i], "op %d (%s) not on XNNPACK", op->tflite_index,
+                    ep__op_kind_name(op->kind));
     }
   }
   /* Without GEMM ops the XNNPACK work is one segment; each C op adds at
@@ -758,6 +826,9 @@ static void check_model_plan(const ep__model *m) {
   else
     ck_assert_uint_le(p->n_segs, 2 * (c_ops + gemms) + 1);
   ck_assert_uint_eq(gemms > 0, ep__gemm_avx2_available());
+  if (gemms > 0)
+    ck_assert_uint_eq(absorbed_adds, adds);
+  ck_assert_uint_gt(adds, 0);
   ep__xnn_plan_free(p);
 }
 
@@ -801,6 +872,13 @@ static void check_model(const char *file, int side, size_t anchors) {
           "%s: XNNPACK vs reference, max abs error %.3g (output "
           "peak %.3g)\n",
           file, worst, peak);
+  /* XNNPACK's own convs, on the photo. */
+  setenv("EDGEPIPE_NO_GEMM", "1", 1);
+  run_result r = compare(m, 1, 3, 42u);
+  unsetenv("EDGEPIPE_NO_GEMM");
+  ck_assert_msg(r.max_err <= TOL + MODEL_REL * r.max_abs,
+                "%s without the GEMM: max abs error %g (peak %g)", file,
+                r.max_err, r.max_abs);
   ep__model_free(m);
 }
 
@@ -870,7 +948,8 @@ int main(void) {
   tcase_add_test(ops, conv_same_uneven_stride2);
   tcase_add_test(ops, conv_even_kernel_dilation_no_bias);
   tcase_add_test(ops, depthwise_multiplier_stride2);
-  tcase_add_test(ops, pointwise_convs_on_gemm);
+  tcase_add_test(ops, convs_on_gemm);
+  tcase_add_test(ops, residual_block_fused_into_gemm);
   tcase_add_test(ops, pools_same_and_valid);
   tcase_add_test(ops, pool_1x1_runs_on_c);
   tcase_add_test(ops, add_mul_broadcast);
