@@ -128,19 +128,27 @@ float *ep__gemm_pack(const float *w, const float *bias, size_t n, size_t k) {
   return p;
 }
 
-/* 8 residual values from column col of row r, zero from column rc on. */
+/* Lanes 0..n-1 of a vector (n <= 0: none, n >= 8: all). */
+__attribute__((target("avx2,fma"))) static inline __m256i first_lanes(long n) {
+  __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n < 0   ? 0
+                                                    : n > 8 ? 8
+                                                            : n)),
+                            lane);
+}
+
+/* 8 residual values from column col of row r, zero from column rc on
+ * (masked: no read past the row). */
 __attribute__((target("avx2,fma"))) static inline __m256
 load_res(const float *r, size_t col, size_t rc) {
   if (col + 8 <= rc)
     return _mm256_loadu_ps(r + col);
-  float tmp[8] = {0};
-  if (col < rc)
-    memcpy(tmp, r + col, (rc - col) * sizeof(float));
-  return _mm256_loadu_ps(tmp);
+  return _mm256_maskload_ps(r + col, first_lanes((long)rc - (long)col));
 }
 
 /* One row's epilogue: adds the residual row r (if any; rc of its columns
- * are real), clamps, and stores nc (<= 16) columns. */
+ * are real), clamps, and stores nc (<= 16) columns (masked: no write
+ * past them). */
 __attribute__((target("avx2,fma"))) static inline void
 store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, const float *r, size_t rc,
           float *c, size_t nc) {
@@ -153,11 +161,9 @@ store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, const float *r, size_t rc,
   if (nc == NR) {
     _mm256_storeu_ps(c, v0);
     _mm256_storeu_ps(c + 8, v1);
-  } else { /* N tail: through a scratch row, only nc columns written */
-    float tmp[NR];
-    _mm256_storeu_ps(tmp, v0);
-    _mm256_storeu_ps(tmp + 8, v1);
-    memcpy(c, tmp, nc * sizeof(float));
+  } else {
+    _mm256_maskstore_ps(c, first_lanes((long)nc), v0);
+    _mm256_maskstore_ps(c + 8, first_lanes((long)nc - 8), v1);
   }
 }
 
@@ -219,13 +225,10 @@ store_row8(__m256 v, __m256 lo, __m256 hi, const float *r, size_t rc, float *c,
   if (r)
     v = _mm256_add_ps(v, load_res(r, 0, rc));
   v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-  if (nc == NR_TAIL) {
+  if (nc == NR_TAIL)
     _mm256_storeu_ps(c, v);
-  } else {
-    float tmp[NR_TAIL];
-    _mm256_storeu_ps(tmp, v);
-    memcpy(c, tmp, nc * sizeof(float));
-  }
+  else
+    _mm256_maskstore_ps(c, first_lanes((long)nc), v);
 }
 
 /* kernel_6x16 for a last panel packed 8 wide. */

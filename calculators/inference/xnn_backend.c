@@ -17,6 +17,7 @@
 #include <xnnpack.h>
 
 #include "backend.h"
+#include "dwconv_avx2.h"
 #include "edgepipe/error.h"
 #include "gemm_avx2.h"
 #include "ref_kernels.h"
@@ -30,7 +31,7 @@ typedef struct xnn_state {
   float **loc;        /* per tensor: where its values live, or NULL */
   float **owned;      /* per tensor: buffer allocated here, or NULL */
   float **zero_bias;  /* per op: zeros standing for an absent bias */
-  float **gemm_w;     /* per op: packed weights of a C-side GEMM conv */
+  float **packed;     /* per op: weights packed for our AVX2 kernels */
   float *scratch;     /* per thread: rows a GEMM conv gathers (im2col) */
   size_t scratch_per; /* floats of scratch per thread */
   size_t n_threads;   /* the pool's, or 1 */
@@ -91,15 +92,15 @@ static void state_free(void *p) {
   if (s->zero_bias)
     for (size_t i = 0; i < s->m->n_ops; i++)
       free(s->zero_bias[i]);
-  if (s->gemm_w)
+  if (s->packed)
     for (size_t i = 0; i < s->m->n_ops; i++)
-      free(s->gemm_w[i]);
+      free(s->packed[i]);
   if (s->pool)
     pthreadpool_destroy(s->pool);
   free(s->rts);
   free(s->owned);
   free(s->zero_bias);
-  free(s->gemm_w);
+  free(s->packed);
   free(s->scratch);
   free(s->loc);
   ep__xnn_plan_free(s->plan);
@@ -357,15 +358,20 @@ static int pack_gemms(xnn_state *s) {
   size_t most = 0;
   for (size_t i = 0; i < m->n_ops; i++) {
     const ep__op *op = &m->ops[i];
-    if (!s->plan->fuse[i].gemm)
+    if (!s->plan->fuse[i].gemm && !s->plan->fuse[i].dw)
       continue;
     const ep__mtensor *f = &m->tensors[op->inputs[1]];
     const float *bias = op->n_inputs > 2 && op->inputs[2] >= 0
                             ? m->tensors[op->inputs[2]].data
                             : NULL;
+    if (s->plan->fuse[i].dw) {
+      if (!(s->packed[i] = ep__dwconv_pack(f->data, bias, (size_t)f->dims[3])))
+        return EP_ENOMEM;
+      continue;
+    }
     size_t k = f->count / (size_t)f->dims[0];
-    s->gemm_w[i] = ep__gemm_pack(f->data, bias, (size_t)f->dims[0], k);
-    if (!s->gemm_w[i])
+    s->packed[i] = ep__gemm_pack(f->data, bias, (size_t)f->dims[0], k);
+    if (!s->packed[i])
       return EP_ENOMEM;
     if (!ep__gemm_pointwise_eligible(m, op) && k > most)
       most = k;
@@ -406,7 +412,7 @@ static void run_gemm(xnn_state *s, size_t op_i) {
   gemm_job j = {ep__gemm_conv_of(s->m, op),
                 {f->lo, f->hi, f->res >= 0 ? s->loc[f->res] : NULL, 0},
                 s->loc[op->inputs[0]],
-                s->gemm_w[op_i],
+                s->packed[op_i],
                 s->loc[f->out],
                 s->scratch,
                 s->scratch_per,
@@ -421,13 +427,39 @@ static void run_gemm(xnn_state *s, size_t op_i) {
                        j.scratch);
 }
 
+/* A depthwise conv on the AVX2 kernel, its output rows split over the
+ * pool's threads. */
+typedef struct dw_job {
+  ep__dwconv g;
+  const float *in, *packed;
+  float *out;
+} dw_job;
+
+static void dw_row(void *ctx, size_t r) {
+  const dw_job *j = ctx;
+  ep__dwconv_rows(&j->g, j->in, j->packed, j->out, r, r + 1);
+}
+
+static void run_dwconv(xnn_state *s, size_t op_i) {
+  const ep__op *op = &s->m->ops[op_i];
+  dw_job j = {ep__dwconv_of(s->m, op), s->loc[op->inputs[0]], s->packed[op_i],
+              s->loc[op->output]};
+  size_t rows = (size_t)s->m->tensors[op->output].dims[0] * (size_t)j.g.oh;
+  if (s->pool && rows > 1)
+    pthreadpool_parallelize_1d(s->pool, dw_row, &j, rows, 0);
+  else
+    ep__dwconv_rows(&j.g, j.in, j.packed, j.out, 0, rows);
+}
+
 /* Ops XNNPACK does not run here go to the reference kernels (or the GEMM),
  * which read and write the same per-tensor buffers (loc). */
 static void run_c_op(xnn_state *s, size_t op_i) {
   const ep__op *op = &s->m->ops[op_i];
   if (op->kind == EP__OP_CONCATENATION)
     run_concat(s, op);
-  else if (s->gemm_w[op_i])
+  else if (s->plan->fuse[op_i].dw)
+    run_dwconv(s, op_i);
+  else if (s->packed[op_i])
     run_gemm(s, op_i);
   else
     ep__ref_run_op(s->m, op, s->loc);
@@ -454,8 +486,8 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
   s->loc = calloc(nt, sizeof *s->loc);
   s->owned = calloc(nt, sizeof *s->owned);
   s->zero_bias = calloc(no, sizeof *s->zero_bias);
-  s->gemm_w = calloc(no, sizeof *s->gemm_w);
-  if (rc == 0 && (!s->loc || !s->owned || !s->zero_bias || !s->gemm_w))
+  s->packed = calloc(no, sizeof *s->packed);
+  if (rc == 0 && (!s->loc || !s->owned || !s->zero_bias || !s->packed))
     rc = EP_ENOMEM;
   if (rc == 0 && !(s->rts = calloc(s->plan->n_segs + 1, sizeof *s->rts)))
     rc = EP_ENOMEM;

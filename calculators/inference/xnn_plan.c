@@ -7,6 +7,7 @@
 #include <string.h>
 #include <xnnpack.h>
 
+#include "dwconv_avx2.h"
 #include "edgepipe/error.h"
 #include "gemm_avx2.h"
 
@@ -207,7 +208,8 @@ static ep__xnn_plan *plan_alloc(const ep__model *m) {
   for (size_t t = 0; t < nt; t++)
     p->alias_of[t] = -1;
   for (size_t i = 0; i < no; i++)
-    p->fuse[i] = (ep__xnn_fusion){-1, false, -1, -1, -INFINITY, INFINITY};
+    p->fuse[i] =
+        (ep__xnn_fusion){-1, false, false, -1, -1, -INFINITY, INFINITY};
   return p;
 }
 
@@ -469,20 +471,22 @@ static void fuse_gemm_convs(const ep__model *m, ep__xnn_plan *p) {
       p->on_xnn[i] = false;
 }
 
-int ep__xnn_plan_build(const ep__model *m, bool use_gemm, ep__xnn_plan **out) {
+int ep__xnn_plan_build(const ep__model *m, bool own_kernels,
+                       ep__xnn_plan **out) {
   ep__xnn_plan *p = plan_alloc(m);
   if (!p)
     return EP_ENOMEM;
-  /* Convs go to our own AVX2 GEMM when the CPU has it (faster than this
-   * XNNPACK build's kernels, which spill an accumulator); everything else
+  /* Convs go to our own AVX2 kernels when the CPU has it (faster than this
+   * XNNPACK build's: its GEMMs spill an accumulator); everything else
    * XNNPACK can run goes there. */
   for (size_t i = 0; i < m->n_ops; i++) {
     const ep__op *op = &m->ops[i];
-    p->on_xnn[i] = op->kind != EP__OP_CONCATENATION &&
-                   !(use_gemm && ep__gemm_conv_eligible(m, op)) &&
+    p->fuse[i].dw = own_kernels && ep__dwconv_eligible(m, op);
+    p->on_xnn[i] = op->kind != EP__OP_CONCATENATION && !p->fuse[i].dw &&
+                   !(own_kernels && ep__gemm_conv_eligible(m, op)) &&
                    ep__xnn_op_supported(m, op);
   }
-  if (use_gemm)
+  if (own_kernels)
     fuse_gemm_convs(m, p);
   int rc = schedule(m, p);
   if (rc < 0) {

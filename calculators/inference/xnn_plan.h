@@ -11,7 +11,8 @@
  * dimension larger than one) lets those inputs alias a slice of the output
  * buffer, so their producers write in place and the concat copies nothing.
  *
- * An ungrouped CONV_2D the AVX2 GEMM can run (gemm_avx2.h) is a C op,
+ * A 3x3 depthwise conv the AVX2 kernel of dwconv_avx2.h can run is a C
+ * op. An ungrouped CONV_2D the AVX2 GEMM can run (gemm_avx2.h) is a C op,
  * and takes over the ops that only finish its result: an ADD of its
  * output and another tensor (that tensor becomes the GEMM's residual; a
  * PAD that only appends zero channels to it is absorbed too), then a RELU
@@ -40,6 +41,7 @@ typedef struct ep__xnn_seg {
 typedef struct ep__xnn_fusion {
   int owner;    /* -1, or the GEMM conv that does this op's work */
   bool gemm;    /* the op runs on the AVX2 GEMM */
+  bool dw;      /* the op runs on the AVX2 depthwise kernel */
   int out;      /* a GEMM conv: the tensor it writes */
   int res;      /* a GEMM conv: its residual tensor, or -1 */
   float lo, hi; /* a GEMM conv: its clamp */
@@ -66,10 +68,12 @@ typedef struct ep__xnn_plan {
 bool ep__xnn_op_supported(const ep__model *m, const ep__op *op);
 
 /* Builds the plan for m: ops go to XNNPACK when ep__xnn_op_supported,
- * except that with use_gemm the convs the AVX2 GEMM takes
- * (ep__gemm_conv_eligible) run there as C ops, with their fusions.
- * Returns 0 and sets *out (transfer full), or EP_ENOMEM. */
-int ep__xnn_plan_build(const ep__model *m, bool use_gemm, ep__xnn_plan **out);
+ * except that with own_kernels the convs our AVX2 kernels take
+ * (ep__gemm_conv_eligible, ep__dwconv_eligible) run there as C ops, the
+ * GEMM ones with their fusions. Returns 0 and sets *out (transfer full),
+ * or EP_ENOMEM. */
+int ep__xnn_plan_build(const ep__model *m, bool own_kernels,
+                       ep__xnn_plan **out);
 
 void ep__xnn_plan_free(ep__xnn_plan *p); /* NULL is ignored */
 

@@ -260,9 +260,9 @@ static void check_matches(ep__model *m) {
 
 /* Whether plan op i runs on XNNPACK in the backend's plan (with the GEMM
  * in use, as by default, or not). */
-static bool runs_on_xnn_if(const ep__model *m, size_t i, bool use_gemm) {
+static bool runs_on_xnn_if(const ep__model *m, size_t i, bool own) {
   ep__xnn_plan *p = NULL;
-  ck_assert_int_eq(ep__xnn_plan_build(m, use_gemm, &p), 0);
+  ck_assert_int_eq(ep__xnn_plan_build(m, own, &p), 0);
   bool x = p->on_xnn[i];
   ep__xnn_plan_free(p);
   return x;
@@ -792,12 +792,12 @@ static ep__model *load_model(const char *file) {
 }
 
 /* Every concat of the model is done in place; when the CPU has AVX2 every
- * conv runs on the GEMM and each block's ADD (of a conv's result), channel
- * PAD and RELU are absorbed into its pointwise conv; XNNPACK runs all
- * else. */
+ * conv runs on the GEMM, every depthwise conv on our kernel, and each
+ * block's ADD (of a conv's result), channel PAD and RELU are absorbed
+ * into its pointwise conv; XNNPACK runs all else. */
 static void check_model_plan(const ep__model *m) {
   ep__xnn_plan *p = plan_of(m);
-  size_t c_ops = 0, gemms = 0, adds = 0, absorbed_adds = 0;
+  size_t c_ops = 0, gemms = 0, dws = 0, adds = 0, absorbed_adds = 0;
   for (size_t i = 0; i < m->n_ops; i++) {
     const ep__op *op = &m->ops[i];
     if (op->kind == EP__OP_ADD) /* of a conv's result (not the FPN's) */
@@ -811,6 +811,9 @@ static void check_model_plan(const ep__model *m) {
     } else if (p->fuse[i].gemm) {
       gemms++;
       ck_assert(op->kind == EP__OP_CONV_2D && !p->on_xnn[i]);
+    } else if (p->fuse[i].dw) {
+      dws++;
+      ck_assert(op->kind == EP__OP_DEPTHWISE_CONV_2D && !p->on_xnn[i]);
     } else if (p->fuse[i].owner >= 0) {
       ck_assert(p->fuse[p->fuse[i].owner].gemm && !p->on_xnn[i]);
       absorbed_adds += op->kind == EP__OP_ADD;
@@ -824,8 +827,9 @@ static void check_model_plan(const ep__model *m) {
   if (gemms == 0)
     ck_assert_uint_eq(p->n_segs, c_ops + 1);
   else
-    ck_assert_uint_le(p->n_segs, 2 * (c_ops + gemms) + 1);
+    ck_assert_uint_le(p->n_segs, 2 * (c_ops + gemms + dws) + 1);
   ck_assert_uint_eq(gemms > 0, ep__gemm_avx2_available());
+  ck_assert_uint_eq(dws > 0, ep__gemm_avx2_available());
   if (gemms > 0)
     ck_assert_uint_eq(absorbed_adds, adds);
   ck_assert_uint_gt(adds, 0);
