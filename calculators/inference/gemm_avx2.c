@@ -177,39 +177,51 @@ typedef struct tile_out {
   float lo, hi;
 } tile_out;
 
-/* 6 rows (a[r] each k long) x one 16-column panel, through the epilogue
- * to o (rows past o->mr are read but not stored).
+/* The A side of a tile: for each of nseg segments, MR row pointers
+ * (p[s * MR + r]) to seglen floats; row r of A is its segments end to end
+ * (k = nseg * seglen). A pointwise conv has one segment per row, in
+ * place; another conv one per kernel row, pointing into the image where
+ * the window row lies inside it (no copy). */
+typedef struct tile_in {
+  const float *const *p;
+  size_t nseg, seglen;
+} tile_in;
+
+/* 6 rows of A x one 16-column panel, through the epilogue to o (rows
+ * past o->mr are read but not stored).
  * The accumulators are named variables, not an array: GCC keeps an array
  * indexed in the epilogue in memory and stores it back every k step. */
 __attribute__((target("avx2,fma"))) static void
-kernel_6x16(const float *const a[MR], size_t k, const float *panel,
-            const tile_out *o) {
-  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
-              *a5 = a[5];
+kernel_6x16(const tile_in *a, const float *panel, const tile_out *o) {
   __m256 c00 = _mm256_load_ps(panel), c01 = _mm256_load_ps(panel + 8);
   __m256 c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01,
          c40 = c00, c41 = c01, c50 = c00, c51 = c01;
   const float *b = panel + NR;
-  for (size_t i = 0; i < k; i++, b += NR) {
-    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8), av;
-    av = _mm256_broadcast_ss(a0 + i);
-    c00 = _mm256_fmadd_ps(av, b0, c00);
-    c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a1 + i);
-    c10 = _mm256_fmadd_ps(av, b0, c10);
-    c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a2 + i);
-    c20 = _mm256_fmadd_ps(av, b0, c20);
-    c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a3 + i);
-    c30 = _mm256_fmadd_ps(av, b0, c30);
-    c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a4 + i);
-    c40 = _mm256_fmadd_ps(av, b0, c40);
-    c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a5 + i);
-    c50 = _mm256_fmadd_ps(av, b0, c50);
-    c51 = _mm256_fmadd_ps(av, b1, c51);
+  for (size_t s = 0; s < a->nseg; s++) {
+    const float *const *p = a->p + s * MR;
+    const float *a0 = p[0], *a1 = p[1], *a2 = p[2], *a3 = p[3], *a4 = p[4],
+                *a5 = p[5];
+    for (size_t i = 0; i < a->seglen; i++, b += NR) {
+      __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8), av;
+      av = _mm256_broadcast_ss(a0 + i);
+      c00 = _mm256_fmadd_ps(av, b0, c00);
+      c01 = _mm256_fmadd_ps(av, b1, c01);
+      av = _mm256_broadcast_ss(a1 + i);
+      c10 = _mm256_fmadd_ps(av, b0, c10);
+      c11 = _mm256_fmadd_ps(av, b1, c11);
+      av = _mm256_broadcast_ss(a2 + i);
+      c20 = _mm256_fmadd_ps(av, b0, c20);
+      c21 = _mm256_fmadd_ps(av, b1, c21);
+      av = _mm256_broadcast_ss(a3 + i);
+      c30 = _mm256_fmadd_ps(av, b0, c30);
+      c31 = _mm256_fmadd_ps(av, b1, c31);
+      av = _mm256_broadcast_ss(a4 + i);
+      c40 = _mm256_fmadd_ps(av, b0, c40);
+      c41 = _mm256_fmadd_ps(av, b1, c41);
+      av = _mm256_broadcast_ss(a5 + i);
+      c50 = _mm256_fmadd_ps(av, b0, c50);
+      c51 = _mm256_fmadd_ps(av, b1, c51);
+    }
   }
   __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
   __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
@@ -233,21 +245,23 @@ store_row8(__m256 v, __m256 lo, __m256 hi, const float *r, size_t rc, float *c,
 
 /* kernel_6x16 for a last panel packed 8 wide. */
 __attribute__((target("avx2,fma"))) static void
-kernel_6x8(const float *const a[MR], size_t k, const float *panel,
-           const tile_out *o) {
-  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
-              *a5 = a[5];
+kernel_6x8(const tile_in *a, const float *panel, const tile_out *o) {
   __m256 c0 = _mm256_load_ps(panel);
   __m256 c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
   const float *b = panel + NR_TAIL;
-  for (size_t i = 0; i < k; i++, b += NR_TAIL) {
-    __m256 b0 = _mm256_load_ps(b);
-    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + i), b0, c0);
-    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + i), b0, c1);
-    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + i), b0, c2);
-    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + i), b0, c3);
-    c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + i), b0, c4);
-    c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + i), b0, c5);
+  for (size_t s = 0; s < a->nseg; s++) {
+    const float *const *p = a->p + s * MR;
+    const float *a0 = p[0], *a1 = p[1], *a2 = p[2], *a3 = p[3], *a4 = p[4],
+                *a5 = p[5];
+    for (size_t i = 0; i < a->seglen; i++, b += NR_TAIL) {
+      __m256 b0 = _mm256_load_ps(b);
+      c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + i), b0, c0);
+      c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + i), b0, c1);
+      c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + i), b0, c2);
+      c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + i), b0, c3);
+      c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + i), b0, c4);
+      c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + i), b0, c5);
+    }
   }
   __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
   __m256 acc[MR] = {c0, c1, c2, c3, c4, c5};
@@ -255,9 +269,31 @@ kernel_6x8(const float *const a[MR], size_t k, const float *panel,
     store_row8(acc[r], lo, hi, o->res[r], o->rc, o->c[r], o->nc);
 }
 
+/* Every panel of one 6-row block whose rows are output rows r0.. (mr of
+ * them valid). */
+static void run_block(const tile_in *a, size_t r0, size_t mr,
+                      const float *packed, size_t n, const ep__gemm_epilogue *e,
+                      float *c) {
+  size_t k = a->nseg * a->seglen, panels = (n + NR - 1) / NR;
+  for (size_t pn = 0; pn < panels; pn++) {
+    size_t col = pn * NR;
+    tile_out o = {
+        .mr = mr, .nc = n - col < NR ? n - col : NR, .lo = e->lo, .hi = e->hi};
+    o.rc = e->res && e->res_c > col ? e->res_c - col : 0;
+    for (size_t r = 0; r < mr; r++) {
+      o.c[r] = c + (r0 + r) * n + col;
+      o.res[r] = e->res ? e->res + (r0 + r) * e->res_c + col : NULL;
+    }
+    const float *panel = packed + col * (k + 1);
+    if (panel_width(n, pn) == NR)
+      kernel_6x16(a, panel, &o);
+    else
+      kernel_6x8(a, panel, &o);
+  }
+}
+
 void ep__gemm_run(const float *a, size_t m, size_t k, const float *packed,
                   size_t n, const ep__gemm_epilogue *e, float *c) {
-  size_t panels = (n + NR - 1) / NR;
   for (size_t r0 = 0; r0 < m; r0 += MR) {
     size_t mr = m - r0 < MR ? m - r0 : MR;
     const float *arow[MR];
@@ -265,23 +301,8 @@ void ep__gemm_run(const float *a, size_t m, size_t k, const float *packed,
      * results are dropped. */
     for (size_t r = 0; r < MR; r++)
       arow[r] = a + (r0 + (r < mr ? r : mr - 1)) * k;
-    for (size_t pn = 0; pn < panels; pn++) {
-      size_t col = pn * NR;
-      tile_out o = {.mr = mr,
-                    .nc = n - col < NR ? n - col : NR,
-                    .lo = e->lo,
-                    .hi = e->hi};
-      o.rc = e->res && e->res_c > col ? e->res_c - col : 0;
-      for (size_t r = 0; r < mr; r++) {
-        o.c[r] = c + (r0 + r) * n + col;
-        o.res[r] = e->res ? e->res + (r0 + r) * e->res_c + col : NULL;
-      }
-      const float *panel = packed + col * (k + 1);
-      if (panel_width(n, pn) == NR)
-        kernel_6x16(arow, k, panel, &o);
-      else
-        kernel_6x8(arow, k, panel, &o);
-    }
+    tile_in in = {arow, 1, k};
+    run_block(&in, r0, mr, packed, n, e, c);
   }
 }
 
@@ -336,21 +357,109 @@ static bool is_pointwise(const ep__gemm_conv *g) {
          g->pad_top == 0 && g->pad_left == 0 && g->oh == g->h && g->ow == g->w;
 }
 
+/* Kernel rows up to this go through conv_indirect (its row pointers
+ * live on the stack); taller kernels are gathered whole. */
+enum { MAX_KH = 16 };
+
+/* Stands for a window row over the top or bottom padding. */
+static const float zero_row[EP__GEMM_MAX_K];
+
+/* Output pixel (b, oy, ox) of a conv. */
+typedef struct pixel {
+  size_t b, oy, ox;
+} pixel;
+
+static pixel pixel_at(const ep__gemm_conv *g, size_t p) {
+  size_t ow = (size_t)g->ow, oh = (size_t)g->oh;
+  return (pixel){p / (ow * oh), p / ow % oh, p % ow};
+}
+
+static void pixel_next(const ep__gemm_conv *g, pixel *px) {
+  if (++px->ox < (size_t)g->ow)
+    return;
+  px->ox = 0;
+  if (++px->oy < (size_t)g->oh)
+    return;
+  px->oy = 0;
+  px->b++;
+}
+
+/* Points rows[ky] (ky < kh) at the window rows of pixel px (kw*c floats
+ * each): into the image when wholly inside it, at zero_row over the
+ * vertical padding, or at a copy in slots (kh rows of kw*c floats) when
+ * it overhangs a side. */
+static void window_rows(const ep__gemm_conv *g, const float *in, pixel px,
+                        float *slots, const float **rows, size_t stride) {
+  size_t c = (size_t)g->c, seglen = (size_t)g->kw * c;
+  const float *img = in + px.b * (size_t)g->h * g->w * c;
+  long x0 = (long)px.ox * g->stride_w - g->pad_left;
+  bool inside = x0 >= 0 && x0 + g->kw <= g->w;
+  for (int ky = 0; ky < g->kh; ky++) {
+    long y = (long)px.oy * g->stride_h - g->pad_top + (long)ky * g->dil_h;
+    if (y < 0 || y >= g->h) {
+      rows[ky * stride] = zero_row;
+      continue;
+    }
+    const float *src = img + (size_t)y * g->w * c;
+    float *slot = slots + (size_t)ky * seglen;
+    if (inside) {
+      rows[ky * stride] = src + (size_t)x0 * c;
+      continue;
+    }
+    for (int kx = 0; kx < g->kw; kx++) {
+      long x = x0 + kx;
+      if (x < 0 || x >= g->w)
+        zero_floats(slot + kx * c, c);
+      else
+        copy_floats(slot + kx * c, src + (size_t)x * c, c);
+    }
+    rows[ky * stride] = slot;
+  }
+}
+
+/* An undilated-in-width conv as an indirect GEMM: A's rows are kh
+ * pointers each, mostly into the image itself. */
+static void conv_indirect(const ep__gemm_conv *g, const float *in,
+                          const float *packed, const ep__gemm_epilogue *e,
+                          float *out, size_t p0, size_t p1, float *scratch) {
+  size_t seglen = (size_t)g->kw * g->c, kh = (size_t)g->kh;
+  const float *ptr[MAX_KH * MR];
+  pixel px = pixel_at(g, p0);
+  for (size_t p = p0; p < p1; p += MR) {
+    size_t mr = p1 - p < MR ? p1 - p : MR;
+    for (size_t r = 0; r < mr; r++, pixel_next(g, &px))
+      window_rows(g, in, px, scratch + r * kh * seglen, ptr + r, MR);
+    /* M tail: the last row again (its results are dropped). */
+    for (size_t r = mr; r < MR; r++)
+      for (size_t ky = 0; ky < kh; ky++)
+        ptr[ky * MR + r] = ptr[ky * MR + mr - 1];
+    tile_in a = {ptr, kh, seglen};
+    run_block(&a, p, mr, packed, (size_t)g->n, e, out);
+  }
+}
+
 void ep__gemm_conv_rows(const ep__gemm_conv *g, const float *in,
                         const float *packed, const ep__gemm_epilogue *e,
                         float *out, size_t p0, size_t p1, float *scratch) {
   size_t k = (size_t)g->kh * g->kw * g->c, n = (size_t)g->n;
+  if (is_pointwise(g)) {
+    ep__gemm_epilogue ep = *e;
+    if (ep.res)
+      ep.res += p0 * ep.res_c;
+    ep__gemm_run(in + p0 * k, p1 - p0, k, packed, n, &ep, out + p0 * n);
+    return;
+  }
+  if (g->dil_w == 1 && g->kh <= MAX_KH) {
+    conv_indirect(g, in, packed, e, out, p0, p1, scratch);
+    return;
+  }
   for (size_t p = p0; p < p1; p += EP__GEMM_CHUNK) {
     size_t rows = p1 - p < EP__GEMM_CHUNK ? p1 - p : EP__GEMM_CHUNK;
     ep__gemm_epilogue ep = *e;
     if (ep.res)
       ep.res += p * ep.res_c;
-    const float *a = in + p * k;
-    if (!is_pointwise(g)) {
-      for (size_t r = 0; r < rows; r++)
-        gather_pixel(g, in, p + r, scratch + r * k);
-      a = scratch;
-    }
-    ep__gemm_run(a, rows, k, packed, n, &ep, out + p * n);
+    for (size_t r = 0; r < rows; r++)
+      gather_pixel(g, in, p + r, scratch + r * k);
+    ep__gemm_run(scratch, rows, k, packed, n, &ep, out + p * n);
   }
 }
