@@ -8,6 +8,7 @@
 
 #include "edgepipe/tensor.h"
 #include "gemm_avx2.h"
+#include "simd_avx2.h"
 
 enum { LANES = 8, TAPS = 9, QUAD = 4 };
 
@@ -74,19 +75,25 @@ float *ep__dwconv_pack(const float *filter, const float *bias, size_t c) {
   return p;
 }
 
+/* The channels of a last, partial block: as a load mask, and a count. */
+typedef struct lanes {
+  __m256i mask;
+  long n;
+} lanes;
+
 /* 8 channels at p: all of them (full), or the lanes of mask. Inlined into
  * both variants of the row loop, so the test folds away. */
 __attribute__((target("avx2,fma"), always_inline)) static inline __m256
-load8(const float *p, bool full, __m256i mask) {
-  return full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask);
+load8(const float *p, bool full, lanes mask) {
+  return full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask.mask);
 }
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-store8(float *p, __m256 v, bool full, __m256i mask) {
+store8(float *p, __m256 v, bool full, lanes mask) {
   if (full)
     _mm256_storeu_ps(p, v);
   else
-    _mm256_maskstore_ps(p, mask, v);
+    ep__store_first(p, v, mask.n);
 }
 
 /* What one output row reads: the three input rows under the window. A
@@ -102,7 +109,7 @@ typedef struct row_src {
  * outside the image skipped. */
 __attribute__((target("avx2,fma"), always_inline)) static inline __m256
 edge_pixel(const row_src *s, int ox, size_t c0, const __m256 w[TAPS],
-           __m256 acc, bool full, __m256i mask) {
+           __m256 acc, bool full, lanes mask) {
   const ep__dwconv *g = s->g;
   int x0 = ox * g->stride_w - g->pad_left;
   for (int ky = 0; ky < 3; ky++)
@@ -123,7 +130,7 @@ edge_pixel(const row_src *s, int ox, size_t c0, const __m256 w[TAPS],
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 interior4(const float *const r[3], size_t x, size_t c, int sw,
           const __m256 w[TAPS], __m256 bias, __m256 acc[QUAD], bool full,
-          __m256i mask) {
+          lanes mask) {
   for (int q = 0; q < QUAD; q++)
     acc[q] = bias;
   int cols = sw * (QUAD - 1) + 3;
@@ -145,7 +152,7 @@ interior4(const float *const r[3], size_t x, size_t c, int sw,
  * the pixels whose window lies inside the image run without a test. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 row_block(const row_src *s, const float *packed, size_t cp, size_t c0,
-          float *out, bool full, __m256i mask) {
+          float *out, bool full, lanes mask) {
   const ep__dwconv *g = s->g;
   size_t c = (size_t)g->c;
   __m256 bias = _mm256_load_ps(packed + c0), w[TAPS];
@@ -184,10 +191,10 @@ row_block(const row_src *s, const float *packed, size_t cp, size_t c0,
   }
 }
 
-__attribute__((target("avx2,fma"))) static void one_row(const ep__dwconv *g,
+__attribute__((target("avx2,fma"))) void ep__dwconv_row(const ep__dwconv *g,
                                                         const float *in,
                                                         const float *packed,
-                                                        float *out, size_t r) {
+                                                        size_t r, float *o) {
   size_t b = r / (size_t)g->oh, oy = r % (size_t)g->oh, c = (size_t)g->c;
   const float *img = in + b * (size_t)g->h * (size_t)g->w * c;
   row_src s = {{img, img, img}, {true, true, true}, g};
@@ -199,20 +206,18 @@ __attribute__((target("avx2,fma"))) static void one_row(const ep__dwconv *g,
     }
   }
   size_t cp = round8(c), full = c / LANES * LANES;
-  float *o = out + r * (size_t)g->ow * c;
-  __m256i none = _mm256_setzero_si256();
+  lanes all = {_mm256_set1_epi32(-1), LANES};
   for (size_t c0 = 0; c0 < full; c0 += LANES)
-    row_block(&s, packed, cp, c0, o, true, none);
+    row_block(&s, packed, cp, c0, o, true, all);
   if (full < c) {
-    int left = (int)(c - full);
-    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
-    row_block(&s, packed, cp, full, o, false, mask);
+    long left = (long)(c - full);
+    lanes tail = {ep__first_lanes(left), left};
+    row_block(&s, packed, cp, full, o, false, tail);
   }
 }
 
 void ep__dwconv_rows(const ep__dwconv *g, const float *in, const float *packed,
                      float *out, size_t r0, size_t r1) {
   for (size_t r = r0; r < r1; r++)
-    one_row(g, in, packed, out, r);
+    ep__dwconv_row(g, in, packed, r, out + r * (size_t)g->ow * (size_t)g->c);
 }

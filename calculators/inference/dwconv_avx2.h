@@ -37,6 +37,11 @@ ep__dwconv ep__dwconv_of(const ep__model *m, const ep__op *op);
  * the buffer (transfer full: free()) or NULL when out of memory. */
 float *ep__dwconv_pack(const float *filter, const float *bias, size_t c);
 
+/* Output row r (counted over batch x oh) of g on in, into row (ow * c
+ * floats). */
+void ep__dwconv_row(const ep__dwconv *g, const float *in, const float *packed,
+                    size_t r, float *row);
+
 /* Output rows [r0, r1) counted over batch x oh, of g on in, into out. */
 void ep__dwconv_rows(const ep__dwconv *g, const float *in, const float *packed,
                      float *out, size_t r0, size_t r1);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "edgepipe/tensor.h"
+#include "simd_avx2.h"
 
 enum { MR = 6, NR = 16, NR_TAIL = 8 };
 
@@ -128,27 +129,18 @@ float *ep__gemm_pack(const float *w, const float *bias, size_t n, size_t k) {
   return p;
 }
 
-/* Lanes 0..n-1 of a vector (n <= 0: none, n >= 8: all). */
-__attribute__((target("avx2,fma"))) static inline __m256i first_lanes(long n) {
-  __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n < 0   ? 0
-                                                    : n > 8 ? 8
-                                                            : n)),
-                            lane);
-}
-
 /* 8 residual values from column col of row r, zero from column rc on
  * (masked: no read past the row). */
 __attribute__((target("avx2,fma"))) static inline __m256
 load_res(const float *r, size_t col, size_t rc) {
   if (col + 8 <= rc)
     return _mm256_loadu_ps(r + col);
-  return _mm256_maskload_ps(r + col, first_lanes((long)rc - (long)col));
+  return _mm256_maskload_ps(r + col, ep__first_lanes((long)rc - (long)col));
 }
 
 /* One row's epilogue: adds the residual row r (if any; rc of its columns
- * are real), clamps, and stores nc (<= 16) columns (masked: no write
- * past them). */
+ * are real), clamps, and stores nc (<= 16) columns (no write past
+ * them). */
 __attribute__((target("avx2,fma"))) static inline void
 store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, const float *r, size_t rc,
           float *c, size_t nc) {
@@ -162,8 +154,8 @@ store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, const float *r, size_t rc,
     _mm256_storeu_ps(c, v0);
     _mm256_storeu_ps(c + 8, v1);
   } else {
-    _mm256_maskstore_ps(c, first_lanes((long)nc), v0);
-    _mm256_maskstore_ps(c + 8, first_lanes((long)nc - 8), v1);
+    ep__store_first(c, v0, (long)nc);
+    ep__store_first(c + 8, v1, (long)nc - 8);
   }
 }
 
@@ -240,7 +232,7 @@ store_row8(__m256 v, __m256 lo, __m256 hi, const float *r, size_t rc, float *c,
   if (nc == NR_TAIL)
     _mm256_storeu_ps(c, v);
   else
-    _mm256_maskstore_ps(c, first_lanes((long)nc), v);
+    ep__store_first(c, v, (long)nc);
 }
 
 /* kernel_6x16 for a last panel packed 8 wide. */

@@ -351,6 +351,13 @@ static void run_concat(xnn_state *s, const ep__op *op) {
       dst[i] = fminf(fmaxf(dst[i], op->act_min), op->act_max);
 }
 
+/* Rows of ow pixels a fused depthwise + pointwise conv does per step: at
+ * least one chunk of pixels, so few GEMM row blocks are partial (8-pixel
+ * rows one at a time would waste a third of the 6-row kernel). */
+static size_t dw_rows_per_step(size_t ow) {
+  return ow >= EP__GEMM_CHUNK ? 1 : (EP__GEMM_CHUNK + ow - 1) / ow;
+}
+
 /* Packs the weights of every conv the plan puts on the AVX2 GEMM, and
  * sizes the per-thread scratch of those that gather their rows. */
 static int pack_gemms(xnn_state *s) {
@@ -375,6 +382,14 @@ static int pack_gemms(xnn_state *s) {
       return EP_ENOMEM;
     if (!ep__gemm_pointwise_eligible(m, op) && k > most)
       most = k;
+    /* A fused depthwise conv's rows: dw_rows_per_step x ow x c floats. */
+    int pre = s->plan->fuse[i].pre;
+    if (pre >= 0) {
+      const int *d = m->tensors[m->ops[pre].output].dims;
+      size_t rows = dw_rows_per_step((size_t)d[2]) * (size_t)d[2] * d[3];
+      if (rows > most * EP__GEMM_CHUNK)
+        most = (rows + EP__GEMM_CHUNK - 1) / EP__GEMM_CHUNK;
+    }
   }
   s->scratch_per = most * EP__GEMM_CHUNK;
   if (most && !(s->scratch = alloc_floats(s->scratch_per * s->n_threads)))
@@ -403,6 +418,48 @@ static void gemm_slice(void *ctx, size_t t) {
                      j->scratch ? j->scratch + t * j->scratch_per : NULL);
 }
 
+/* A pointwise conv that absorbed the depthwise conv computing its input:
+ * each output row's input row is made into this thread's scratch and
+ * multiplied while it is in L1. Rows are cut into one slice per thread. */
+typedef struct dw_gemm_job {
+  ep__dwconv dw;
+  const float *dw_in, *dw_packed;
+  gemm_job gemm;
+  size_t rows;
+} dw_gemm_job;
+
+static void dw_gemm_slice(void *ctx, size_t t) {
+  const dw_gemm_job *j = ctx;
+  const gemm_job *g = &j->gemm;
+  size_t r0 = j->rows * t / g->slices, r1 = j->rows * (t + 1) / g->slices;
+  size_t ow = (size_t)j->dw.ow, k = (size_t)j->dw.c, n = (size_t)g->g.n;
+  size_t step = dw_rows_per_step(ow);
+  float *rows = g->scratch + t * g->scratch_per;
+  for (size_t r = r0; r < r1; r += step) {
+    size_t nr = r1 - r < step ? r1 - r : step;
+    for (size_t i = 0; i < nr; i++)
+      ep__dwconv_row(&j->dw, j->dw_in, j->dw_packed, r + i, rows + i * ow * k);
+    ep__gemm_epilogue e = g->e;
+    if (e.res)
+      e.res += r * ow * e.res_c;
+    ep__gemm_run(rows, nr * ow, k, g->packed, n, &e, g->out + r * ow * n);
+  }
+}
+
+static void run_dw_gemm(xnn_state *s, size_t op_i, gemm_job *g) {
+  int pre = s->plan->fuse[op_i].pre;
+  const ep__op *dw = &s->m->ops[pre];
+  dw_gemm_job j = {ep__dwconv_of(s->m, dw), s->loc[dw->inputs[0]],
+                   s->packed[pre], *g, 0};
+  j.rows = g->pixels / (size_t)j.dw.ow;
+  if (s->pool && j.rows > 1) {
+    pthreadpool_parallelize_1d(s->pool, dw_gemm_slice, &j, g->slices, 0);
+  } else {
+    j.gemm.slices = 1;
+    dw_gemm_slice(&j, 0);
+  }
+}
+
 /* A conv on the GEMM, with what the plan fused into it, split over the
  * pool's threads when there is one (as XNNPACK would). */
 static void run_gemm(xnn_state *s, size_t op_i) {
@@ -420,6 +477,10 @@ static void run_gemm(xnn_state *s, size_t op_i) {
                 s->n_threads};
   if (f->res >= 0)
     j.e.res_c = (size_t)s->m->tensors[f->res].dims[3];
+  if (f->pre >= 0) {
+    run_dw_gemm(s, op_i, &j);
+    return;
+  }
   if (s->pool && j.pixels > EP__GEMM_CHUNK)
     pthreadpool_parallelize_1d(s->pool, gemm_slice, &j, j.slices, 0);
   else

@@ -209,7 +209,7 @@ static ep__xnn_plan *plan_alloc(const ep__model *m) {
     p->alias_of[t] = -1;
   for (size_t i = 0; i < no; i++)
     p->fuse[i] =
-        (ep__xnn_fusion){-1, false, false, -1, -1, -INFINITY, INFINITY};
+        (ep__xnn_fusion){-1, false, false, -1, -1, -1, -INFINITY, INFINITY};
   return p;
 }
 
@@ -218,13 +218,19 @@ static bool tensor_ready(const ep__model *m, int t, const bool *done) {
 }
 
 /* An op is ready once every op producing one of its inputs (or its
- * residual) is done. */
+ * residual, or an input of the depthwise conv it absorbed in place of
+ * its own first input) is done. */
 static bool op_ready(const ep__model *m, const ep__xnn_plan *p, size_t i,
                      const bool *done) {
   const ep__op *op = &m->ops[i];
-  for (int k = 0; k < op->n_inputs; k++)
+  int pre = p->fuse[i].pre;
+  for (int k = pre >= 0 ? 1 : 0; k < op->n_inputs; k++)
     if (!tensor_ready(m, op->inputs[k], done))
       return false;
+  if (pre >= 0)
+    for (int k = 0; k < m->ops[pre].n_inputs; k++)
+      if (!tensor_ready(m, m->ops[pre].inputs[k], done))
+        return false;
   return tensor_ready(m, p->fuse[i].res, done);
 }
 
@@ -314,7 +320,9 @@ static void mark_materialized(const ep__model *m, ep__xnn_plan *p) {
       p->materialized[f->res] = true;
     if (!p->on_xnn[i])
       p->materialized[f->gemm ? f->out : op->output] = true;
-    for (int k = 0; k < op->n_inputs; k++) {
+    if (f->pre >= 0) /* what the absorbed depthwise conv reads */
+      p->materialized[m->ops[f->pre].inputs[0]] = true;
+    for (int k = f->pre >= 0 ? 1 : 0; k < op->n_inputs; k++) {
       int t = op->inputs[k];
       if (t < 0 || m->tensors[t].data)
         continue;
@@ -454,6 +462,18 @@ static int fuse_relu(const ep__model *m, ep__xnn_plan *p, int c, int t) {
   return m->ops[u].output;
 }
 
+/* Absorbs the depthwise conv (on our kernel) producing the input of
+ * pointwise GEMM conv c, if c is its only reader. */
+static void fuse_pre_dw(const ep__model *m, ep__xnn_plan *p, int c) {
+  int t = m->ops[c].inputs[0];
+  int d = m->tensors[t].producer;
+  if (d < 0 || !p->fuse[d].dw || p->fuse[d].owner >= 0 ||
+      !ep__gemm_pointwise_eligible(m, &m->ops[c]) || sole_reader(m, t) != c)
+    return;
+  p->fuse[d].owner = c;
+  p->fuse[c].pre = d;
+}
+
 /* Every C op the GEMM can run gets its fusions, in model order. */
 static void fuse_gemm_convs(const ep__model *m, ep__xnn_plan *p) {
   for (size_t i = 0; i < m->n_ops; i++) {
@@ -465,6 +485,7 @@ static void fuse_gemm_convs(const ep__model *m, ep__xnn_plan *p) {
     f->hi = m->ops[i].act_max;
     int t = fuse_add(m, p, (int)i, m->ops[i].output);
     f->out = fuse_relu(m, p, (int)i, t);
+    fuse_pre_dw(m, p, (int)i);
   }
   for (size_t i = 0; i < m->n_ops; i++)
     if (p->fuse[i].owner >= 0)

@@ -17,8 +17,11 @@
  * output and another tensor (that tensor becomes the GEMM's residual; a
  * PAD that only appends zero channels to it is absorbed too), then a RELU
  * or RELU6. The absorbed ops never run; the conv writes the last one's
- * output. Each absorbed intermediate must have that one reader and not be
- * a model output.
+ * output. A pointwise conv also absorbs the depthwise conv computing its
+ * input: it then computes that input an output row at a time into a
+ * scratch row and multiplies it at once, while it is in L1. Each
+ * absorbed intermediate must have that one reader and not be a model
+ * output.
  *
  * Lifecycle: ep__xnn_plan_build (needs only the model, no XNNPACK) ->
  * read by the backend -> ep__xnn_plan_free. */
@@ -44,6 +47,8 @@ typedef struct ep__xnn_fusion {
   bool dw;      /* the op runs on the AVX2 depthwise kernel */
   int out;      /* a GEMM conv: the tensor it writes */
   int res;      /* a GEMM conv: its residual tensor, or -1 */
+  int pre;      /* a GEMM conv: the depthwise conv computing its input
+                   row by row, just before it, or -1 */
   float lo, hi; /* a GEMM conv: its clamp */
 } ep__xnn_fusion;
 
