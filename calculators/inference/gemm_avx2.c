@@ -159,15 +159,25 @@ store_row(__m256 v0, __m256 v1, __m256 lo, __m256 hi, const float *r, size_t rc,
   }
 }
 
-/* What a microkernel writes: rows c[r] (mr of them valid) with nc valid
- * columns, and the epilogue's residual rows res[r] (NULL: none) with rc
- * real columns counted from the panel's first. */
+/* What a microkernel writes: row r (< mr) at c + r * ldc, nc valid
+ * columns; the epilogue's residual row r at res + r * res_ld (res NULL:
+ * none) with rc real columns; all already offset to the panel's first
+ * column. */
 typedef struct tile_out {
-  float *c[MR];
-  const float *res[MR];
-  size_t mr, nc, rc;
+  float *c;
+  const float *res;
+  size_t ldc, res_ld, mr, nc, rc;
   float lo, hi;
 } tile_out;
+
+/* Row r of the tile's output and residual. */
+static inline float *out_row(const tile_out *o, size_t r) {
+  return o->c + r * o->ldc;
+}
+
+static inline const float *res_row(const tile_out *o, size_t r) {
+  return o->res ? o->res + r * o->res_ld : NULL;
+}
 
 /* The A side of a tile: for each of nseg segments, MR row pointers
  * (p[s * MR + r]) to seglen floats; row r of A is its segments end to end
@@ -219,7 +229,8 @@ kernel_6x16(const tile_in *a, const float *panel, const tile_out *o) {
   __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                        {c30, c31}, {c40, c41}, {c50, c51}};
   for (size_t r = 0; r < o->mr; r++)
-    store_row(acc[r][0], acc[r][1], lo, hi, o->res[r], o->rc, o->c[r], o->nc);
+    store_row(acc[r][0], acc[r][1], lo, hi, res_row(o, r), o->rc, out_row(o, r),
+              o->nc);
 }
 
 /* store_row for one 8-column accumulator (nc <= 8). */
@@ -258,7 +269,7 @@ kernel_6x8(const tile_in *a, const float *panel, const tile_out *o) {
   __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
   __m256 acc[MR] = {c0, c1, c2, c3, c4, c5};
   for (size_t r = 0; r < o->mr; r++)
-    store_row8(acc[r], lo, hi, o->res[r], o->rc, o->c[r], o->nc);
+    store_row8(acc[r], lo, hi, res_row(o, r), o->rc, out_row(o, r), o->nc);
 }
 
 /* Every panel of one 6-row block whose rows are output rows r0.. (mr of
@@ -267,15 +278,15 @@ static void run_block(const tile_in *a, size_t r0, size_t mr,
                       const float *packed, size_t n, const ep__gemm_epilogue *e,
                       float *c) {
   size_t k = a->nseg * a->seglen, panels = (n + NR - 1) / NR;
+  tile_out o = {
+      .ldc = n, .res_ld = e->res_c, .mr = mr, .lo = e->lo, .hi = e->hi};
   for (size_t pn = 0; pn < panels; pn++) {
     size_t col = pn * NR;
-    tile_out o = {
-        .mr = mr, .nc = n - col < NR ? n - col : NR, .lo = e->lo, .hi = e->hi};
+    o.nc = n - col < NR ? n - col : NR;
+    o.c = c + r0 * n + col;
     o.rc = e->res && e->res_c > col ? e->res_c - col : 0;
-    for (size_t r = 0; r < mr; r++) {
-      o.c[r] = c + (r0 + r) * n + col;
-      o.res[r] = e->res ? e->res + (r0 + r) * e->res_c + col : NULL;
-    }
+    /* Past the residual's channels (a zero PAD) nothing is added. */
+    o.res = o.rc ? e->res + r0 * e->res_c + col : NULL;
     const float *panel = packed + col * (k + 1);
     if (panel_width(n, pn) == NR)
       kernel_6x16(a, panel, &o);

@@ -36,6 +36,7 @@ typedef struct xnn_state {
   size_t scratch_per; /* floats of scratch per thread */
   size_t n_threads;   /* the pool's, or 1 */
   xnn_runtime_t *rts; /* per segment; NULL for C segments */
+  bool *in_place;     /* per model input: read from the caller's buffer */
 } xnn_state;
 
 static void set_msgf(char **msg, const char *fmt, ...) {
@@ -102,6 +103,7 @@ static void state_free(void *p) {
   free(s->zero_bias);
   free(s->packed);
   free(s->scratch);
+  free(s->in_place);
   free(s->loc);
   ep__xnn_plan_free(s->plan);
   free(s);
@@ -526,6 +528,28 @@ static void run_c_op(xnn_state *s, size_t op_i) {
     ep__ref_run_op(s->m, op, s->loc);
 }
 
+/* Whether only C ops read tensor t: XNNPACK runtimes were set up with
+ * its buffer's address (and may read past its end), C ops look up loc at
+ * run time. */
+static bool read_by_c_only(const xnn_state *s, int t) {
+  const ep__model *m = s->m;
+  for (size_t i = 0; i < m->n_ops; i++)
+    for (int k = 0; k < m->ops[i].n_inputs; k++)
+      if (m->ops[i].inputs[k] == t && s->plan->on_xnn[i])
+        return false;
+  return true;
+}
+
+static int mark_inputs_in_place(xnn_state *s) {
+  const ep__model *m = s->m;
+  s->in_place = calloc(m->n_inputs ? m->n_inputs : 1, sizeof *s->in_place);
+  if (!s->in_place)
+    return EP_ENOMEM;
+  for (size_t i = 0; i < m->n_inputs; i++)
+    s->in_place[i] = read_by_c_only(s, m->inputs[i]);
+  return 0;
+}
+
 static int xnn_prepare(const ep__model *m, int num_threads, void **state,
                        char **msg) {
   enum xnn_status st = xnn_initialize(NULL);
@@ -563,6 +587,8 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
     rc = pack_gemms(s);
   if (rc == 0)
     rc = make_runtimes(s, msg);
+  if (rc == 0)
+    rc = mark_inputs_in_place(s);
   if (rc < 0) {
     if (rc == EP_ENOMEM && msg && !*msg)
       set_msgf(msg, "%s: out of memory preparing XNNPACK", model_name(m));
@@ -573,35 +599,45 @@ static int xnn_prepare(const ep__model *m, int num_threads, void **state,
   return 0;
 }
 
+/* Every segment in order; the first XNNPACK failure stops the run. */
+static int run_segments(xnn_state *s, char **msg) {
+  for (size_t i = 0; i < s->plan->n_segs; i++) {
+    const ep__xnn_seg *seg = &s->plan->segs[i];
+    if (seg->kind != EP__XNN_SEG_XNNPACK) {
+      run_c_op(s, (size_t)s->plan->order[seg->first]);
+      continue;
+    }
+    enum xnn_status st = xnn_invoke_runtime(s->rts[i]);
+    if (st != xnn_status_success) {
+      set_msgf(msg, "%s: XNNPACK run failed: %s", model_name(s->m),
+               status_name(st));
+      return status_err(st);
+    }
+  }
+  return 0;
+}
+
 static int xnn_run(void *state, const float *const *inputs,
                    float *const *outputs, char **msg) {
   xnn_state *s = state;
   const ep__model *m = s->m;
+  /* An input only C ops read is read where the caller has it (the C ops
+   * never write an input); others are copied into their buffer. */
   for (size_t i = 0; i < m->n_inputs; i++) {
     int t = m->inputs[i];
-    memcpy(s->loc[t], inputs[i], m->tensors[t].count * sizeof(float));
+    if (s->in_place[i])
+      s->loc[t] = (float *)inputs[i];
+    else
+      memcpy(s->loc[t], inputs[i], m->tensors[t].count * sizeof(float));
   }
-  for (size_t i = 0; i < s->plan->n_segs; i++) {
-    const ep__xnn_seg *seg = &s->plan->segs[i];
-    int rc = 0;
-    if (seg->kind == EP__XNN_SEG_XNNPACK) {
-      enum xnn_status st = xnn_invoke_runtime(s->rts[i]);
-      if (st != xnn_status_success) {
-        set_msgf(msg, "%s: XNNPACK run failed: %s", model_name(m),
-                 status_name(st));
-        rc = status_err(st);
-      }
-    } else {
-      run_c_op(s, (size_t)s->plan->order[seg->first]);
-    }
-    if (rc < 0)
-      return rc;
-  }
-  for (size_t i = 0; i < m->n_outputs; i++) {
+  int rc = run_segments(s, msg);
+  for (size_t i = 0; rc == 0 && i < m->n_outputs; i++) {
     int t = m->outputs[i];
     memcpy(outputs[i], s->loc[t], m->tensors[t].count * sizeof(float));
   }
-  return 0;
+  for (size_t i = 0; i < m->n_inputs; i++) /* keep no caller pointer */
+    s->loc[m->inputs[i]] = s->owned[m->inputs[i]];
+  return rc;
 }
 
 const ep__backend ep__backend_xnnpack = {
