@@ -364,11 +364,12 @@ static void record_drop_log(GstDebugCategory *cat, GstDebugLevel level,
                             const gchar *file, const gchar *function, gint line,
                             GObject *obj, GstDebugMessage *msg, gpointer user) {
   (void)level, (void)file, (void)function, (void)line, (void)obj, (void)user;
-  gint64 ts;
-  if (strcmp(gst_debug_category_get_name(cat), "edgepipe") != 0 ||
-      sscanf(gst_debug_message_get(msg),
-             "the graph dropped the frame at %" G_GINT64_FORMAT, &ts) != 1)
+  static const char prefix[] = "the graph dropped the frame at ";
+  const gchar *text = gst_debug_message_get(msg);
+  if (strcmp(gst_debug_category_get_name(cat), "edgepipe") != 0 || !text ||
+      !g_str_has_prefix(text, prefix))
     return;
+  gint64 ts = g_ascii_strtoll(text + sizeof prefix - 1, NULL, 10);
   g_mutex_lock(&stamp_mu);
   if (n_stamps < MAX_STAMPS)
     stamps[n_stamps++] = ts;
