@@ -3,11 +3,18 @@
  * prepare splits the plan into segments (xnn_plan.h): each run of ops
  * XNNPACK supports becomes one subgraph, made into a runtime and set up
  * once against buffers this backend owns; each other op runs on a C
- * kernel between them. run copies the inputs in, invokes the segments in
- * order and copies the outputs out. Owning every external buffer lets the
- * runtimes be set up once (xnn_setup_runtime is per-operator work, dearer
- * than the copies) and gives XNNPACK the XNN_EXTRA_BYTES of slack it may
- * read past an input's end, which a caller's tensor need not have. */
+ * kernel between them. On a CPU with AVX2+FMA the convolutions are such
+ * C ops too, on our own kernels (gemm_avx2.h, dwconv_avx2.h), with the
+ * ops that finish a block fused into them: the Debian XNNPACK build's
+ * f32 GEMMs spill an accumulator, and ours halve the face models' time.
+ * EDGEPIPE_NO_GEMM=1 leaves them to XNNPACK.
+ *
+ * run copies the inputs in (or reads them in place when only C ops
+ * read them), invokes the segments in order and copies the outputs out.
+ * Owning every external buffer lets the runtimes be set up once
+ * (xnn_setup_runtime is per-operator work, dearer than the copies) and
+ * gives XNNPACK the XNN_EXTRA_BYTES of slack it may read past an input's
+ * end, which a caller's tensor need not have. */
 #include <math.h>
 #include <pthreadpool.h>
 #include <stdarg.h>
