@@ -14,15 +14,6 @@ enum { LANES = 8, TAPS = 9, QUAD = 4 };
 
 static size_t round8(size_t c) { return (c + LANES - 1) / LANES * LANES; }
 
-/* out == (in + pads - 3) / stride + 1, as the plan's explicit padding
- * gives it; anything else would read or write out of bounds. */
-static bool window_ok(int in, int before, int after, int stride, int out) {
-  if (in < 1 || before < 0 || after < 0 || stride < 1)
-    return false;
-  long span = (long)in + before + after - 3;
-  return span >= 0 && span / stride + 1 == out;
-}
-
 bool ep__dwconv_eligible(const ep__model *m, const ep__op *op) {
   if (op->kind != EP__OP_DEPTHWISE_CONV_2D || op->n_inputs < 2 ||
       op->inputs[1] < 0)
@@ -39,16 +30,12 @@ bool ep__dwconv_eligible(const ep__model *m, const ep__op *op) {
       f->dims[3] != in->dims[3] || out->dims[3] != in->dims[3] ||
       out->dims[0] != in->dims[0] || in->dims[3] < 1)
     return false;
-  if (!window_ok(in->dims[1], p->pad.top, p->pad.bottom, p->stride_h,
-                 out->dims[1]) ||
-      !window_ok(in->dims[2], p->pad.left, p->pad.right, p->stride_w,
-                 out->dims[2]))
+  if (!ep__window_fits(in->dims[1], p->pad.top, p->pad.bottom, 3, p->stride_h,
+                       1, out->dims[1]) ||
+      !ep__window_fits(in->dims[2], p->pad.left, p->pad.right, 3, p->stride_w,
+                       1, out->dims[2]))
     return false;
-  if (op->n_inputs > 2 && op->inputs[2] >= 0 &&
-      (!m->tensors[op->inputs[2]].data ||
-       m->tensors[op->inputs[2]].count != (size_t)out->dims[3]))
-    return false;
-  return ep__gemm_avx2_available();
+  return ep__bias_fits(m, op, out->dims[3]) && ep__gemm_avx2_available();
 }
 
 ep__dwconv ep__dwconv_of(const ep__model *m, const ep__op *op) {

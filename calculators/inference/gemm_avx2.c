@@ -52,22 +52,7 @@ bool ep__gemm_pointwise_eligible(const ep__model *m, const ep__op *op) {
   if (f->dims[1] != 1 || f->dims[2] != 1 || f->dims[3] != in->dims[3] ||
       f->dims[0] != out->dims[3] || in->dims[3] < 1 || out->dims[3] < 1)
     return false;
-  if (op->n_inputs > 2 && op->inputs[2] >= 0 &&
-      (!m->tensors[op->inputs[2]].data ||
-       m->tensors[op->inputs[2]].count != (size_t)out->dims[3]))
-    return false;
-  return ep__gemm_avx2_available();
-}
-
-/* out == (in + pads - dilation*(k-1) - 1) / stride + 1, as the plan's
- * explicit padding gives it; anything else would read or write out of
- * bounds. */
-static bool window_ok(int in, int before, int after, int k, int stride, int dil,
-                      int out) {
-  if (in < 1 || before < 0 || after < 0 || k < 1 || stride < 1 || dil < 1)
-    return false;
-  long span = (long)in + before + after - (long)dil * (k - 1) - 1;
-  return span >= 0 && span / stride + 1 == out;
+  return ep__bias_fits(m, op, out->dims[3]) && ep__gemm_avx2_available();
 }
 
 bool ep__gemm_conv_eligible(const ep__model *m, const ep__op *op) {
@@ -86,16 +71,12 @@ bool ep__gemm_conv_eligible(const ep__model *m, const ep__op *op) {
       in->dims[0] != out->dims[0] || out->dims[3] < 1 ||
       (long)c->kernel_h * c->kernel_w * in->dims[3] > EP__GEMM_MAX_K)
     return false;
-  if (!window_ok(in->dims[1], c->pad.top, c->pad.bottom, c->kernel_h,
-                 c->stride_h, c->dilation_h, out->dims[1]) ||
-      !window_ok(in->dims[2], c->pad.left, c->pad.right, c->kernel_w,
-                 c->stride_w, c->dilation_w, out->dims[2]))
+  if (!ep__window_fits(in->dims[1], c->pad.top, c->pad.bottom, c->kernel_h,
+                       c->stride_h, c->dilation_h, out->dims[1]) ||
+      !ep__window_fits(in->dims[2], c->pad.left, c->pad.right, c->kernel_w,
+                       c->stride_w, c->dilation_w, out->dims[2]))
     return false;
-  if (op->n_inputs > 2 && op->inputs[2] >= 0 &&
-      (!m->tensors[op->inputs[2]].data ||
-       m->tensors[op->inputs[2]].count != (size_t)out->dims[3]))
-    return false;
-  return ep__gemm_avx2_available();
+  return ep__bias_fits(m, op, out->dims[3]) && ep__gemm_avx2_available();
 }
 
 ep__gemm_conv ep__gemm_conv_of(const ep__model *m, const ep__op *op) {

@@ -394,6 +394,21 @@ void ep__model_free(ep__model *m) {
   free(m);
 }
 
+bool ep__window_fits(int in, int before, int after, int k, int stride,
+                     int dilation, int out) {
+  if (in < 1 || before < 0 || after < 0 || k < 1 || stride < 1 || dilation < 1)
+    return false;
+  long span = (long)in + before + after - (long)dilation * (k - 1) - 1;
+  return span >= 0 && span / stride + 1 == out;
+}
+
+bool ep__bias_fits(const ep__model *m, const ep__op *op, int n) {
+  if (op->n_inputs < 3 || op->inputs[2] < 0)
+    return true;
+  const ep__mtensor *b = &m->tensors[op->inputs[2]];
+  return b->data && n >= 0 && b->count == (size_t)n;
+}
+
 double ep__model_flops(const ep__model *m) {
   double total = 0;
   for (size_t i = 0; i < m->n_ops; i++) {

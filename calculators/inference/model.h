@@ -164,6 +164,17 @@ int ep__model_load_memory(const void *data, size_t size, const char *name,
 
 void ep__model_free(ep__model *m); /* NULL is ignored */
 
+/* Whether a window op's output size along one axis is the one its
+ * explicit padding gives, (in + before + after - dilation*(k-1) - 1) /
+ * stride + 1, with every term sane. Kernels that size their loops from
+ * the plan's shapes (XNNPACK does not even check them) need it. */
+bool ep__window_fits(int in, int before, int after, int k, int stride,
+                     int dilation, int out);
+
+/* Whether a conv op's optional bias (input 2) is absent or a constant of
+ * n values. */
+bool ep__bias_fits(const ep__model *m, const ep__op *op, int n);
+
 /* Floating-point operations of one run (a multiply-add counts 2), for
  * benchmarks. */
 double ep__model_flops(const ep__model *m);

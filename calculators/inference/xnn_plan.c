@@ -26,23 +26,16 @@ static bool is4d(const ep__model *m, int t) {
 /* XNNPACK works out an op's output size itself and writes that much; it
  * does not check it against the output value's shape. So an op goes to
  * XNNPACK only when its size, from the plan's explicit padding, is the
- * plan's: a mismatch must not turn into a write past a buffer. */
-static bool window_fits(int in, int before, int after, int k, int stride,
-                        int dilation, int out) {
-  if (before < 0 || after < 0 || k < 1 || stride < 1 || dilation < 1)
-    return false;
-  long span = (long)in + before + after - (long)dilation * (k - 1) - 1;
-  return span >= 0 && span / stride + 1 == out;
-}
-
+ * plan's (ep__window_fits): a mismatch must not turn into a write past a
+ * buffer. */
 static bool spatial_fits(const ep__model *m, const ep__op *op,
                          const ep__pad2d *pad, int kh, int kw, int sh, int sw,
                          int dh, int dw) {
   const int *in = m->tensors[op->inputs[0]].dims;
   const int *out = m->tensors[op->output].dims;
   return in[0] == out[0] &&
-         window_fits(in[1], pad->top, pad->bottom, kh, sh, dh, out[1]) &&
-         window_fits(in[2], pad->left, pad->right, kw, sw, dw, out[2]);
+         ep__window_fits(in[1], pad->top, pad->bottom, kh, sh, dh, out[1]) &&
+         ep__window_fits(in[2], pad->left, pad->right, kw, sw, dw, out[2]);
 }
 
 static bool conv_supported(const ep__model *m, const ep__op *op) {

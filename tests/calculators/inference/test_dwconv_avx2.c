@@ -10,20 +10,8 @@
 
 #include "dwconv_avx2.h"
 #include "gemm_avx2.h"
+#include "infer_test.h"
 #include "ref_kernels.h"
-
-static float rnd(uint32_t *s) { /* uniform in [-1, 1) */
-  *s = *s * 1664525u + 1013904223u;
-  return (float)(*s >> 8) / (float)(1u << 23) - 1.0f;
-}
-
-static float *rand_floats(size_t n, uint32_t *seed) {
-  float *v = malloc((n ? n : 1) * sizeof *v);
-  ck_assert_ptr_nonnull(v);
-  for (size_t i = 0; i < n; i++)
-    v[i] = rnd(seed);
-  return v;
-}
 
 /* One case; pad = {top, bottom, left, right}. Output written past its
  * end is caught by a sentinel. */
@@ -32,8 +20,9 @@ static void check_case(int batch, int h, int w, int c, int s, const int pad[4],
   int oh = (h + pad[0] + pad[1] - 3) / s + 1;
   int ow = (w + pad[2] + pad[3] - 3) / s + 1;
   size_t n_in = (size_t)batch * h * w * c, n_out = (size_t)batch * oh * ow * c;
-  float *in = rand_floats(n_in, seed), *f = rand_floats(9 * (size_t)c, seed);
-  float *b = rand_floats((size_t)c, seed);
+  float *in = test_rand_floats(n_in, seed),
+        *f = test_rand_floats(9 * (size_t)c, seed);
+  float *b = test_rand_floats((size_t)c, seed);
   float *packed = ep__dwconv_pack(f, b, (size_t)c);
   float *got = malloc((n_out + 1) * sizeof *got);
   float *want = malloc(n_out * sizeof *want);
@@ -83,40 +72,24 @@ START_TEST(model_sized_shapes) {
 END_TEST
 
 START_TEST(eligibility) {
-  ep__mtensor t[4] = {0};
-  static const float wdata[9 * 4];
-  int dims[4][4] = {{1, 5, 5, 4}, {1, 3, 3, 4}, {1, 5, 5, 4}, {4}};
-  int nd[4] = {4, 4, 4, 1};
-  for (int i = 0; i < 4; i++) {
-    t[i].ndims = nd[i];
-    t[i].count = 1;
-    for (int d = 0; d < nd[i]; d++) {
-      t[i].dims[d] = dims[i][d];
-      t[i].count *= (size_t)dims[i][d];
-    }
-    t[i].producer = -1;
-  }
-  t[1].data = wdata;
-  t[3].data = wdata;
-  int ins[3] = {0, 1, 3};
-  ep__model m = {.n_tensors = 4, .tensors = t};
-  ep__op op = {.kind = EP__OP_DEPTHWISE_CONV_2D,
-               .n_inputs = 3,
-               .inputs = ins,
-               .output = 2};
-  op.p.conv = (ep__conv_params){{1, 1, 1, 1}, 1, 1, 1, 1, 3, 3, 1};
-  ck_assert(ep__dwconv_eligible(&m, &op));
-  op.p.conv.pad.bottom = 2; /* 5 + 3 - 3 + 1 = 6 rows, not 5 */
-  ck_assert(!ep__dwconv_eligible(&m, &op));
-  op.p.conv.pad.bottom = 1;
-  op.p.conv.dilation_h = 2;
-  ck_assert(!ep__dwconv_eligible(&m, &op));
-  op.p.conv.dilation_h = 1;
-  op.p.conv.depth_multiplier = 2;
-  ck_assert(!ep__dwconv_eligible(&m, &op));
-  op.p.conv.depth_multiplier = 1;
-  op.kind = EP__OP_CONV_2D;
-  ck_assert(!ep__dwconv_eligible(&m, &op));
+  conv_fixture f;
+  conv_fixture_init(&f, EP__OP_DEPTHWISE_CONV_2D, (int[]){1, 5, 5, 4},
+                    (int[]){1, 3, 3, 4}, (int[]){1, 5, 5, 4});
+  ep__model *m = &f.m;
+  ep__op *op = &f.op;
+  op->p.conv = (ep__conv_params){{1, 1, 1, 1}, 1, 1, 1, 1, 3, 3, 1};
+  ck_assert(ep__dwconv_eligible(m, op));
+  op->p.conv.pad.bottom = 2; /* 5 + 3 - 3 + 1 = 6 rows, not 5 */
+  ck_assert(!ep__dwconv_eligible(m, op));
+  op->p.conv.pad.bottom = 1;
+  op->p.conv.dilation_h = 2;
+  ck_assert(!ep__dwconv_eligible(m, op));
+  op->p.conv.dilation_h = 1;
+  op->p.conv.depth_multiplier = 2;
+  ck_assert(!ep__dwconv_eligible(m, op));
+  op->p.conv.depth_multiplier = 1;
+  op->kind = EP__OP_CONV_2D;
+  ck_assert(!ep__dwconv_eligible(m, op));
 }
 END_TEST
 

@@ -10,28 +10,16 @@
 #include <stdlib.h>
 
 #include "gemm_avx2.h"
+#include "infer_test.h"
 #include "ref_kernels.h"
-
-static float rnd(uint32_t *s) { /* uniform in [-1, 1) */
-  *s = *s * 1664525u + 1013904223u;
-  return (float)(*s >> 8) / (float)(1u << 23) - 1.0f;
-}
-
-static float *rand_floats(size_t n, uint32_t *seed) {
-  float *v = malloc((n ? n : 1) * sizeof *v);
-  ck_assert_ptr_nonnull(v);
-  for (size_t i = 0; i < n; i++)
-    v[i] = rnd(seed);
-  return v;
-}
 
 /* One shape: the GEMM's [m, n] result vs ep__ref_conv2d on [1, m, 1, k].
  * Writes around c are checked too (a sentinel after the last element). */
 static void check_shape(int m, int k, int n, bool bias, float lo, float hi,
                         uint32_t *seed) {
-  float *a = rand_floats((size_t)m * k, seed);
-  float *w = rand_floats((size_t)n * k, seed);
-  float *b = bias ? rand_floats((size_t)n, seed) : NULL;
+  float *a = test_rand_floats((size_t)m * k, seed);
+  float *w = test_rand_floats((size_t)n * k, seed);
+  float *b = bias ? test_rand_floats((size_t)n, seed) : NULL;
   float *packed = ep__gemm_pack(w, b, (size_t)n, (size_t)k);
   ck_assert_ptr_nonnull(packed);
   size_t cn = (size_t)m * n;
@@ -61,10 +49,10 @@ static void check_conv(int batch, int h, int w, int c, int n, int kh, int kw,
   int ow = (w + pad[2] + pad[3] - d * (kw - 1) - 1) / s + 1;
   size_t k = (size_t)kh * kw * c, pixels = (size_t)batch * oh * ow;
   size_t res_c = n > 3 ? (size_t)n - 3 : 1;
-  float *in = rand_floats((size_t)batch * h * w * c, seed);
-  float *f = rand_floats((size_t)n * k, seed);
-  float *b = rand_floats((size_t)n, seed);
-  float *res = rand_floats(pixels * res_c, seed);
+  float *in = test_rand_floats((size_t)batch * h * w * c, seed);
+  float *f = test_rand_floats((size_t)n * k, seed);
+  float *b = test_rand_floats((size_t)n, seed);
+  float *res = test_rand_floats(pixels * res_c, seed);
   float *packed = ep__gemm_pack(f, b, (size_t)n, k);
   float *scratch = malloc(EP__GEMM_CHUNK * k * sizeof *scratch);
   float *got = malloc((pixels * n + 1) * sizeof *got);
@@ -131,40 +119,32 @@ START_TEST(model_sized_shape) {
 }
 END_TEST
 
-/* Eligibility: only 1x1, stride 1, unpadded, ungrouped convs. */
+/* Eligibility: pointwise means 1x1, stride 1, unpadded, ungrouped; any
+ * conv needs to be ungrouped and to have a bias of its channel count. */
 START_TEST(eligibility) {
-  ep__mtensor t[4] = {0};
-  static const float wdata[8 * 4];
-  int dims[4][4] = {{1, 5, 5, 4}, {8, 1, 1, 4}, {1, 5, 5, 8}, {8}};
-  int nd[4] = {4, 4, 4, 1};
-  for (int i = 0; i < 4; i++) {
-    t[i].ndims = nd[i];
-    t[i].count = 1;
-    for (int d = 0; d < nd[i]; d++) {
-      t[i].dims[d] = dims[i][d];
-      t[i].count *= (size_t)dims[i][d];
-    }
-    t[i].producer = -1;
-  }
-  t[1].data = wdata;
-  t[3].data = wdata;
-  int ins[3] = {0, 1, 3};
-  ep__model m = {.n_tensors = 4, .tensors = t};
-  ep__op op = {
-      .kind = EP__OP_CONV_2D, .n_inputs = 3, .inputs = ins, .output = 2};
-  op.p.conv = (ep__conv_params){{0, 0, 0, 0}, 1, 1, 1, 1, 1, 1, 1};
-  ck_assert(ep__gemm_pointwise_eligible(&m, &op));
-  op.p.conv.stride_w = 2;
-  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
-  op.p.conv.stride_w = 1;
-  op.p.conv.pad.left = 1;
-  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
-  op.p.conv.pad.left = 0;
-  op.kind = EP__OP_DEPTHWISE_CONV_2D;
-  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
-  op.kind = EP__OP_CONV_2D;
-  t[1].dims[3] = 2; /* grouped: filter depth 2 of 4 input channels */
-  ck_assert(!ep__gemm_pointwise_eligible(&m, &op));
+  conv_fixture f;
+  conv_fixture_init(&f, EP__OP_CONV_2D, (int[]){1, 5, 5, 4},
+                    (int[]){8, 1, 1, 4}, (int[]){1, 5, 5, 8});
+  ep__model *m = &f.m;
+  ep__op *op = &f.op;
+  op->p.conv = (ep__conv_params){{0, 0, 0, 0}, 1, 1, 1, 1, 1, 1, 1};
+  ck_assert(ep__gemm_pointwise_eligible(m, op));
+  op->p.conv.stride_w = 2;
+  ck_assert(!ep__gemm_pointwise_eligible(m, op));
+  op->p.conv.stride_w = 1;
+  op->p.conv.pad.left = 1;
+  ck_assert(!ep__gemm_pointwise_eligible(m, op));
+  op->p.conv.pad.left = 0;
+  op->kind = EP__OP_DEPTHWISE_CONV_2D;
+  ck_assert(!ep__gemm_pointwise_eligible(m, op));
+  ck_assert(!ep__gemm_conv_eligible(m, op));
+  op->kind = EP__OP_CONV_2D;
+  f.t[1].dims[3] = 2; /* grouped: filter depth 2 of 4 input channels */
+  ck_assert(!ep__gemm_pointwise_eligible(m, op));
+  ck_assert(!ep__gemm_conv_eligible(m, op));
+  f.t[1].dims[3] = 4;
+  f.t[3].count = 7; /* a bias of the wrong length */
+  ck_assert(!ep__gemm_conv_eligible(m, op));
 }
 END_TEST
 
