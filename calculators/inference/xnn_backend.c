@@ -18,6 +18,7 @@
 #include <math.h>
 #include <pthreadpool.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ typedef struct xnn_state {
   ep__xnn_plan *plan;
   pthreadpool_t pool; /* NULL: run on the caller's thread */
   float **loc;        /* per tensor: where its values live, or NULL */
-  float **owned;      /* per tensor: buffer allocated here, or NULL */
+  float **owned;      /* per constant: a padded copy made here, or NULL */
+  float *arena;       /* every activation buffer (xnn_arena.c) */
   float **zero_bias;  /* per op: zeros standing for an absent bias */
   float **packed;     /* per op: weights packed for our AVX2 kernels */
   float *scratch;     /* per thread: rows a GEMM conv gathers (im2col) */
@@ -110,6 +112,7 @@ static void state_free(void *p) {
   free(s->zero_bias);
   free(s->packed);
   free(s->scratch);
+  free(s->arena);
   free(s->in_place);
   free(s->loc);
   ep__xnn_plan_free(s->plan);
@@ -155,19 +158,25 @@ static bool pad_constant(xnn_state *s, const ep__op *op, int k) {
   return true;
 }
 
-/* Buffers for materialized tensors not living inside a concat output;
- * aliased ones point into their concat's buffer; constants at their data. */
+/* The buffer of a materialized tensor that is not an alias: its place
+ * in the arena. */
+static float *home_of(const xnn_state *s, int t) {
+  size_t off = s->plan->arena_off[t];
+  return off == SIZE_MAX ? NULL : s->arena + off / sizeof(float);
+}
+
+/* Materialized tensors not living inside a concat output get their place
+ * in the arena; aliased ones point into their concat's buffer; constants
+ * at their data. */
 static int place_tensors(xnn_state *s) {
   const ep__model *m = s->m;
+  if (!(s->arena = alloc_floats(s->plan->arena_bytes / sizeof(float) + 1)))
+    return EP_ENOMEM;
   for (size_t t = 0; t < m->n_tensors; t++) {
-    if (m->tensors[t].data) {
+    if (m->tensors[t].data)
       s->loc[t] = (float *)m->tensors[t].data; /* read only, never written */
-    } else if (s->plan->materialized[t] && s->plan->alias_of[t] < 0) {
-      s->owned[t] = alloc_floats(m->tensors[t].count);
-      if (!s->owned[t])
-        return EP_ENOMEM;
-      s->loc[t] = s->owned[t];
-    }
+    else if (s->plan->materialized[t] && s->plan->alias_of[t] < 0)
+      s->loc[t] = home_of(s, (int)t);
   }
   for (size_t t = 0; t < m->n_tensors; t++)
     if (s->plan->materialized[t])
@@ -643,7 +652,7 @@ static int xnn_run(void *state, const float *const *inputs,
     memcpy(outputs[i], s->loc[t], m->tensors[t].count * sizeof(float));
   }
   for (size_t i = 0; i < m->n_inputs; i++) /* keep no caller pointer */
-    s->loc[m->inputs[i]] = s->owned[m->inputs[i]];
+    s->loc[m->inputs[i]] = home_of(s, m->inputs[i]);
   return rc;
 }
 

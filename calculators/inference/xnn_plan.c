@@ -175,6 +175,9 @@ void ep__xnn_plan_free(ep__xnn_plan *p) {
   free(p->alias_of);
   free(p->alias_off);
   free(p->fuse);
+  free(p->first_seg);
+  free(p->last_seg);
+  free(p->arena_off);
   free(p);
 }
 
@@ -512,6 +515,10 @@ int ep__xnn_plan_build(const ep__model *m, bool own_kernels,
   for (size_t i = 0; i < m->n_ops; i++)
     if (m->ops[i].kind == EP__OP_CONCATENATION)
       alias_concat(m, p, &m->ops[i]);
+  if ((rc = ep__xnn_plan_arena(m, p)) < 0) {
+    ep__xnn_plan_free(p);
+    return rc;
+  }
   *out = p;
   return 0;
 }

@@ -66,6 +66,14 @@ typedef struct ep__xnn_plan {
   int *alias_of;
   size_t *alias_off;
   ep__xnn_fusion *fuse; /* per op (owned) */
+  /* The arena (xnn_arena.c): per tensor, the segments [first, last] in
+   * which its buffer is written or read (-1 when it has no buffer of its
+   * own: constants, aliases, unmaterialized), and its byte offset in one
+   * arena of arena_bytes (SIZE_MAX: none). Buffers whose segment ranges
+   * are disjoint may share bytes. (owned) */
+  int *first_seg, *last_seg;
+  size_t *arena_off;
+  size_t arena_bytes;
 } ep__xnn_plan;
 
 /* Whether the XNNPACK build can run op (pure check of its parameters and
@@ -81,6 +89,11 @@ int ep__xnn_plan_build(const ep__model *m, bool own_kernels,
                        ep__xnn_plan **out);
 
 void ep__xnn_plan_free(ep__xnn_plan *p); /* NULL is ignored */
+
+/* Lays out the materialized tensors of a built plan (segments, fusions
+ * and aliases decided) in one arena, reusing the bytes of buffers no
+ * longer needed; part of ep__xnn_plan_build. Returns 0 or EP_ENOMEM. */
+int ep__xnn_plan_arena(const ep__model *m, ep__xnn_plan *p);
 
 /* Whether the concat op has every input aliased into its output, so it
  * has nothing to copy. */

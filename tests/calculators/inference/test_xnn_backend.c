@@ -5,6 +5,7 @@
  * and the resize modes. */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -791,6 +792,58 @@ static ep__model *load_model(const char *file) {
   return m;
 }
 
+/* The arena: every buffer-owning tensor has a slot; two slots share bytes
+ * only when their lifetimes (in segments) are disjoint; and the arena is
+ * no bigger than separate buffers. Returns the separate buffers' bytes. */
+static size_t check_arena(const ep__model *m, const ep__xnn_plan *p) {
+  size_t separate = 0;
+  for (size_t t = 0; t < m->n_tensors; t++) {
+    bool own = p->materialized[t] && p->alias_of[t] < 0 && !m->tensors[t].data;
+    ck_assert_msg(own == (p->arena_off[t] != SIZE_MAX), "tensor %zu", t);
+    if (!own)
+      continue;
+    size_t a0 = p->arena_off[t], a1 = a0 + m->tensors[t].count * 4;
+    ck_assert_uint_le(a1, p->arena_bytes);
+    ck_assert_int_le(p->first_seg[t], p->last_seg[t]);
+    separate += m->tensors[t].count * 4;
+    for (size_t u = 0; u < t; u++) {
+      if (p->arena_off[u] == SIZE_MAX)
+        continue;
+      size_t b0 = p->arena_off[u], b1 = b0 + m->tensors[u].count * 4;
+      bool share = a0 < b1 && b0 < a1;
+      bool live = p->first_seg[t] <= p->last_seg[u] &&
+                  p->first_seg[u] <= p->last_seg[t];
+      ck_assert_msg(!(share && live), "tensors %zu and %zu share bytes", t, u);
+    }
+  }
+  ck_assert_uint_le(p->arena_bytes, separate + 64 * m->n_tensors);
+  return separate;
+}
+
+/* A chain of C ops (softmax with a beta XNNPACK lacks): the first
+ * buffer is free again by the third op, which reuses it. */
+START_TEST(arena_reuses_dead_buffers) {
+  ep__model *m = mb_new();
+  int in = mb_input(m, 4, (int[]){1, 8, 8, 16});
+  int t = in;
+  ep__op *ops[4];
+  for (int i = 0; i < 4; i++) {
+    ops[i] = add_unary(m, EP__OP_SOFTMAX, t);
+    ops[i]->p.softmax.beta = 0.5f;
+    t = ops[i]->output;
+  }
+  mb_output(m, t);
+  ep__xnn_plan *p = plan_of(m);
+  size_t separate = check_arena(m, p);
+  /* Live at once: at most an op's input and output. */
+  ck_assert_uint_lt(p->arena_bytes, separate / 2);
+  ck_assert_uint_eq(p->arena_off[ops[0]->output], p->arena_off[ops[2]->output]);
+  ep__xnn_plan_free(p);
+  check_matches(m);
+  ep__model_free(m);
+}
+END_TEST
+
 /* Every concat of the model is done in place; when the CPU has AVX2 every
  * conv runs on the GEMM, every depthwise conv on our kernel, and each
  * block's ADD (of a conv's result), channel PAD and RELU are absorbed
@@ -833,6 +886,10 @@ static void check_model_plan(const ep__model *m) {
   if (gemms > 0)
     ck_assert_uint_eq(absorbed_adds, adds);
   ck_assert_uint_gt(adds, 0);
+  size_t separate = check_arena(m, p);
+  fprintf(stderr, "arena %zu bytes for %zu of separate buffers\n",
+          p->arena_bytes, separate);
+  ck_assert_uint_lt(p->arena_bytes, separate / 2);
   ep__xnn_plan_free(p);
 }
 
@@ -954,6 +1011,7 @@ int main(void) {
   tcase_add_test(ops, depthwise_multiplier_stride2);
   tcase_add_test(ops, convs_on_gemm);
   tcase_add_test(ops, residual_block_fused_into_gemm);
+  tcase_add_test(ops, arena_reuses_dead_buffers);
   tcase_add_test(ops, pools_same_and_valid);
   tcase_add_test(ops, pool_1x1_runs_on_c);
   tcase_add_test(ops, add_mul_broadcast);
