@@ -3,11 +3,13 @@
  *   front ! videoconvert ! appsink caps=video/x-raw,format=RGB
  *
  * where front is videotestsrc ! capsfilter, or filesrc/v4l2src ! decodebin,
- * or uridecodebin; decodebin's video pad is linked when it appears and any
- * other stream goes to a fakesink. appsink keeps a few frames
- * (max-buffers, drop=false), so a slow graph holds the decoder back rather
- * than piling up frames. Errors are read from the bus whenever a pull comes
- * back empty, so a failing pipeline is reported, not waited on. */
+ * or uridecodebin, or (input "gst:DESCRIPTION") a bin parsed from a
+ * gst-launch description whose one unlinked src pad gives raw video;
+ * decodebin's video pad is linked when it appears and any other stream goes to
+ * a fakesink. appsink keeps a few frames (max-buffers, drop=false), so a slow
+ * graph holds the decoder back rather than piling up frames. Errors are read
+ * from the bus whenever a pull comes back empty, so a failing pipeline is
+ * reported, not waited on. */
 #include "gst_source.h"
 
 #include <errno.h>
@@ -22,7 +24,7 @@
 #include "edgepipe/error.h"
 #include "gst_util.h"
 
-typedef enum { SRC_FILE, SRC_URI, SRC_TEST, SRC_CAMERA } src_kind;
+typedef enum { SRC_FILE, SRC_URI, SRC_TEST, SRC_CAMERA, SRC_LAUNCH } src_kind;
 
 struct ep__gst_source {
   GstElement *pipeline, *convert, *sink;
@@ -50,6 +52,8 @@ struct hold {
 
 static src_kind kind_of(const char *in, const char **device) {
   *device = NULL;
+  if (strncmp(in, "gst:", 4) == 0)
+    return SRC_LAUNCH;
   if (strcmp(in, "test") == 0 || strcmp(in, "videotestsrc") == 0)
     return SRC_TEST;
   if (strcmp(in, "camera") == 0) {
@@ -249,6 +253,32 @@ static int build_decoding(ep__gst_source *s, src_kind k, const char *device,
   return 0;
 }
 
+/* "gst:DESCRIPTION": the user's own source, as gst-launch-1.0 would build
+ * it (a camera with its caps, an RTSP stream, a test pattern that fails
+ * on purpose); its unlinked src pad feeds videoconvert. */
+static int build_launch(ep__gst_source *s, char **errmsg) {
+  GError *err = NULL;
+  const char *desc = s->input + 4;
+  GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &err);
+  if (!bin || err) {
+    *errmsg = ep__strdup_printf("cannot build '%s': %s", s->input,
+                                err ? err->message : "no elements");
+    g_clear_error(&err);
+    if (bin)
+      gst_object_unref(bin);
+    return EP_EINVAL;
+  }
+  gst_bin_add(GST_BIN(s->pipeline), bin);
+  if (!gst_element_link(bin, s->convert)) {
+    *errmsg = ep__strdup_printf("cannot build '%s': it has no src pad giving "
+                                "raw video (end it with an element whose src "
+                                "pad always exists, e.g. '! videoconvert')",
+                                s->input);
+    return EP_EINVAL;
+  }
+  return 0;
+}
+
 /* Answers appsink's allocation query: 64-byte aligned memory, as
  * edgepipe's own ImageFrames have, and GstVideoMeta allowed (we honour
  * its strides), so upstream never copies to fit us. */
@@ -301,6 +331,8 @@ static int build(ep__gst_source *s, const ep__gst_source_opts *o,
     *errmsg = ep__strdup_printf("cannot link videoconvert to appsink");
     return EP_EUNSUPPORTED;
   }
+  if (k == SRC_LAUNCH)
+    return build_launch(s, errmsg);
   return k == SRC_TEST ? build_test(s, o, errmsg)
                        : build_decoding(s, k, device, errmsg);
 }

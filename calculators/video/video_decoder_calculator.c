@@ -98,7 +98,8 @@ static const ep_port_spec decoder_side_inputs[] = {
 };
 
 static const ep_option_spec decoder_options[] = {
-    /* A file path, a URI, "test", "camera", "v4l2:/dev/videoN". */
+    /* A file path, a URI, "test", "camera", "v4l2:/dev/videoN", or
+     * "gst:DESCRIPTION" (a gst-launch source giving raw video). */
     {.name = "input", .kind = EP_OPT_STRING},
     /* Test source frame size and length (0: 640x480, endless). */
     {.name = "width",

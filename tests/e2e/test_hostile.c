@@ -451,6 +451,46 @@ START_TEST(missing_camera) {
 }
 END_TEST
 
+/* A camera that disappears mid-run: no loopback V4L2 device here, so a
+ * live source of the user's own ("gst:" input) fails after 20 frames as a
+ * camera yanked from its port does (GStreamer posts an error from the
+ * source). The run stops with the source's message, and the mp4 written
+ * so far is finished and decodes. */
+START_TEST(camera_disappears_mid_run) {
+  const char *mp4 = in_dir("camera_gone.mp4");
+  char out[600];
+  snprintf(out, sizeof out, "output=%s", mp4);
+  result r;
+  run(&r, NULL, 0, 0,
+      ARGS(transcode(), "--side",
+           "input=gst:videotestsrc is-live=true ! identity error-after=20",
+           "--side", out));
+  expect(&r, 1,
+         "node 'decode' (VideoDecoderCalculator): cannot decode "
+         "'gst:videotestsrc is-live=true ! identity error-after=20': Failed "
+         "after iterations as requested.");
+  struct stat st;
+  ck_assert_int_eq(stat(mp4, &st), 0);
+  ck_assert_int_gt(st.st_size, 1000);
+  ck_assert_msg(shell("gst-launch-1.0 -q filesrc location='%s' ! qtdemux ! "
+                      "decodebin ! fakesink",
+                      mp4),
+                "the mp4 cut short by the camera does not decode");
+}
+END_TEST
+
+/* A "gst:" input that cannot be built is named with GStreamer's reason. */
+START_TEST(bad_gst_input) {
+  result r;
+  run(&r, NULL, 0, 0,
+      ARGS(transcode(), "--side", "input=gst:nosuchelement ! videoconvert",
+           "--side", "output=null"));
+  expect(&r, 1,
+         "node 'decode' (VideoDecoderCalculator): cannot build "
+         "'gst:nosuchelement ! videoconvert': no element \"nosuchelement\"");
+}
+END_TEST
+
 /* Ctrl-C while writing an mp4: the sources stop, the encoder finishes the
  * file, and plain GStreamer decodes it to the end. */
 START_TEST(ctrl_c_leaves_a_playable_file) {
@@ -542,6 +582,8 @@ int main(void) {
   tcase_add_test(tc, unknown_output_kind);
   tcase_add_test(tc, missing_camera);
   tcase_add_test(tc, ctrl_c_leaves_a_playable_file);
+  tcase_add_test(tc, camera_disappears_mid_run);
+  tcase_add_test(tc, bad_gst_input);
   tcase_add_test(tc, disk_full_writing_video);
   tcase_add_test(tc, disk_full_writing_the_trace);
   tcase_add_test(tc, disk_full_writing_printed_packets);
