@@ -157,8 +157,13 @@ row_block(const row_src *s, const float *packed, size_t cp, size_t c0,
   if (in_lo > in_hi)
     in_lo = in_hi;
   const float *r[3] = {s->row[0] + c0, s->row[1] + c0, s->row[2] + c0};
+  bool quads = in_hi - in_lo >= QUAD && (sw == 1 || sw == 2);
   for (int ox = 0; ox < g->ow;) {
-    if (ox >= in_lo && ox + QUAD <= in_hi && (sw == 1 || sw == 2)) {
+    if (quads && ox >= in_lo && ox < in_hi) {
+      /* The last quad of the interior ends at in_hi, redoing a few pixels
+       * rather than sending the rest down the tested edge path. */
+      if (ox + QUAD > in_hi)
+        ox = in_hi - QUAD;
       size_t x = (size_t)(ox * sw - g->pad_left) * c;
       __m256 acc[QUAD];
       if (sw == 1)
