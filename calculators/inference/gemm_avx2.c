@@ -1,4 +1,4 @@
-/* gemm_avx2.c — the AVX2+FMA pointwise-conv GEMM (see gemm_avx2.h).
+/* gemm_avx2.c — the AVX2+FMA conv GEMM (see gemm_avx2.h).
  *
  * Packed weights: for each panel of 16 output channels, 16 biases then k
  * rows of 16 weights (one row per input channel), so the kernel reads B
