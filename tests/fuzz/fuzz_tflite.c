@@ -1,13 +1,19 @@
 /* libFuzzer target: the TFLite reader and the plan builder on arbitrary
  * bytes, and, when a plan comes out small enough, one run of the reference
  * kernels on it (so a shape the builder let through that a kernel cannot
- * handle shows up as an ASan report). Seeds: tests/fuzz/corpus/tflite,
- * written by tests/tools/make_test_models.py. */
+ * handle shows up as an ASan report). With the XNNPACK backend built, the
+ * backend's split of every plan too (fusions, aliases, the arena), with
+ * and without our own kernels, checked for two live buffers sharing
+ * bytes. Seeds: tests/fuzz/corpus/tflite, written by
+ * tests/tools/make_test_models.py. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
+#ifdef EP_INFER_XNN_BACKEND
+#include "xnn_plan.h"
+#endif
 
 /* Keeps each run fast: skip running plans bigger than this. */
 #define MAX_RUN_ELEMS (1u << 18)
@@ -46,6 +52,36 @@ static void run_once(const ep__model *m) {
     free(out[i]);
 }
 
+#ifdef EP_INFER_XNN_BACKEND
+static void check_arena(const ep__model *m, const ep__xnn_plan *p) {
+  for (size_t t = 0; t < m->n_tensors; t++) {
+    if (p->arena_off[t] == SIZE_MAX)
+      continue;
+    size_t a0 = p->arena_off[t], a1 = a0 + m->tensors[t].count * 4;
+    if (a1 > p->arena_bytes || p->first_seg[t] > p->last_seg[t])
+      abort();
+    for (size_t u = 0; u < t; u++) {
+      if (p->arena_off[u] == SIZE_MAX)
+        continue;
+      size_t b0 = p->arena_off[u], b1 = b0 + m->tensors[u].count * 4;
+      if (a0 < b1 && b0 < a1 && p->first_seg[t] <= p->last_seg[u] &&
+          p->first_seg[u] <= p->last_seg[t])
+        abort();
+    }
+  }
+}
+
+static void split(const ep__model *m) {
+  for (int own = 0; own < 2; own++) {
+    ep__xnn_plan *p = NULL;
+    if (ep__xnn_plan_build(m, own, &p) == 0) {
+      check_arena(m, p);
+      ep__xnn_plan_free(p);
+    }
+  }
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ep__model *m;
   char *msg = NULL;
@@ -59,6 +95,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (small_enough(m))
     run_once(m);
+#ifdef EP_INFER_XNN_BACKEND
+  if (m->n_tensors <= 4096)
+    split(m);
+#endif
   ep__model_free(m);
   return 0;
 }

@@ -249,6 +249,45 @@ def tiny_conv():
     return g.model([x], [y])
 
 
+def blaze_blocks():
+    """Two BlazeFace-style blocks, the shapes the XNNPACK backend fuses:
+    depthwise conv, pointwise conv, ADD of the block input zero-padded in
+    channels, RELU; the second strided with a max-pool shortcut."""
+    g = Graph()
+    x = g.tensor('input', [1, 8, 8, 4])
+    r0 = g.tensor('relu0', [1, 8, 8, 4])
+    g.op(19, [x], [r0])
+    dw_opt = lambda s: Obj(('b', 0), ('i', s), ('i', s), ('i', 1), ('b', 0),
+                           ('i', 1), ('i', 1))
+    pw_opt = Obj(('b', 1), ('i', 1), ('i', 1), ('b', 0))
+    d1 = g.tensor('dw1', [1, 8, 8, 4])
+    g.op(4, [r0, g.const('wd1', weights([1, 3, 3, 4], 11)),
+             g.const('bd1', weights([4], 12))], [d1], 2, dw_opt(1))
+    p1 = g.tensor('pw1', [1, 8, 8, 6])
+    g.op(3, [d1, g.const('wp1', weights([6, 1, 1, 4], 13)),
+             g.const('bp1', weights([6], 14))], [p1], 1, pw_opt)
+    c1 = g.tensor('pad1', [1, 8, 8, 6])
+    chans = lambda n: np.array([[0, 0], [0, 0], [0, 0], [0, n]])
+    g.op(34, [r0, g.const('pads1', chans(2))], [c1], 22, Obj())
+    a1 = g.tensor('add1', [1, 8, 8, 6])
+    g.op(0, [c1, p1], [a1], 11, Obj(('b', 0)))
+    r1 = g.tensor('relu1', [1, 8, 8, 6])
+    g.op(19, [a1], [r1])
+    d2 = g.tensor('dw2', [1, 4, 4, 6])
+    g.op(4, [r1, g.const('wd2', weights([1, 3, 3, 6], 15)),
+             g.const('bd2', weights([6], 16))], [d2], 2, dw_opt(2))
+    mp = g.tensor('maxpool', [1, 4, 4, 6])
+    g.op(17, [r1], [mp], 5, Obj(('b', 1), ('i', 2), ('i', 2), ('i', 2), ('i', 2), ('b', 0)))
+    p2 = g.tensor('pw2', [1, 4, 4, 8])
+    g.op(3, [d2, g.const('wp2', weights([8, 1, 1, 6], 17)),
+             g.const('bp2', weights([8], 18))], [p2], 1, pw_opt)
+    c2 = g.tensor('pad2', [1, 4, 4, 8])
+    g.op(34, [mp, g.const('pads2', chans(2))], [c2], 22, Obj())
+    out = g.tensor('out', [1, 4, 4, 8])
+    g.op(0, [c2, p2], [out], 11, Obj(('b', 1)))
+    return g.model([x], [out])
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     data = os.path.join(root, 'tests', 'data', 'inference')
@@ -256,7 +295,7 @@ def main():
     os.makedirs(data, exist_ok=True)
     os.makedirs(corpus, exist_ok=True)
     models = {'all_ops': all_ops(), 'unsupported': unsupported(),
-              'tiny_conv': tiny_conv()}
+              'tiny_conv': tiny_conv(), 'blaze_blocks': blaze_blocks()}
     for name in ('all_ops', 'unsupported'):
         open(os.path.join(data, name + '.tflite'), 'wb').write(models[name])
     for name, blob in models.items():

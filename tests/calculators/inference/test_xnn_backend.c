@@ -438,6 +438,35 @@ START_TEST(residual_block_fused_into_gemm) {
 }
 END_TEST
 
+/* The same blocks read from a real flatbuffer (the fuzz seed written by
+ * tests/tools/make_test_models.py): each pointwise conv takes in its
+ * depthwise conv, PAD, ADD and RELU; the strided block's shortcut is a
+ * max pool XNNPACK runs. */
+START_TEST(blaze_blocks_from_a_file) {
+  ep__model *m = NULL;
+  char *msg = NULL;
+  ck_assert_int_eq(
+      ep__model_load(src_path("tests/fuzz/corpus/tflite/blaze_blocks.tflite"),
+                     &m, &msg),
+      0);
+  ck_assert_uint_eq(m->n_ops, 11);
+  if (ep__gemm_avx2_available()) {
+    ep__xnn_plan *p = plan_of(m);
+    static const int owner[11] = {-1, 2, -1, 2, 2, 2, 8, -1, -1, 8, 8};
+    for (int i = 0; i < 11; i++)
+      ck_assert_msg(p->fuse[i].owner == owner[i], "op %d: owner %d", i,
+                    p->fuse[i].owner);
+    ck_assert_int_eq(p->fuse[2].pre, 1);
+    ck_assert_int_eq(p->fuse[8].pre, 6);
+    ck_assert(p->on_xnn[7]);                 /* the max pool */
+    ck_assert_float_eq(p->fuse[8].lo, 0.0f); /* the ADD's own RELU */
+    ep__xnn_plan_free(p);
+  }
+  check_matches(m);
+  ep__model_free(m);
+}
+END_TEST
+
 START_TEST(depthwise_multiplier_stride2) {
   uint32_t seed = 3;
   ep__model *m = mb_new();
@@ -1012,6 +1041,7 @@ int main(void) {
   tcase_add_test(ops, convs_on_gemm);
   tcase_add_test(ops, residual_block_fused_into_gemm);
   tcase_add_test(ops, arena_reuses_dead_buffers);
+  tcase_add_test(ops, blaze_blocks_from_a_file);
   tcase_add_test(ops, pools_same_and_valid);
   tcase_add_test(ops, pool_1x1_runs_on_c);
   tcase_add_test(ops, add_mul_broadcast);
