@@ -49,8 +49,8 @@ check-asan: deps models
 	  -Dc_args=-fno-sanitize-recover=all --buildtype=debug)
 	$(NINJA) -C build-check
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(MESON) test -C build-check --print-errorlogs --no-rebuild
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 MESON=$(MESON) \
+	  scripts/run-asan-tests build-check
 
 check-tsan: deps
 	$(call setup,build-tsan,--werror -Db_sanitize=thread --buildtype=debug \
