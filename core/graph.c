@@ -732,15 +732,20 @@ static int missing_side(ep_graph *g) {
 /* --- starting
  * ---------------------------------------------------------------------- */
 
-static int open_node(ep_graph *g, ep__node *n) {
-  ep__ctx_begin(n, EP__PHASE_OPEN, EP_TS_UNSTARTED, NULL);
+int ep__node_lifecycle(ep_graph *g, ep__node *n, bool open) {
+  ep__ctx_begin(n, open ? EP__PHASE_OPEN : EP__PHASE_CLOSE, EP_TS_UNSTARTED,
+                NULL);
+  int (*fn)(ep_calc_ctx *) = open ? n->def->open : n->def->close;
   uint64_t t0 = g->trace ? ep__prof_now() : 0;
-  int rc = n->def->open ? n->def->open(&n->ctx) : 0;
+  int rc = fn ? fn(&n->ctx) : 0;
   if (g->trace)
-    ep__trace_span(g->trace, n->id, EP__SPAN_OPEN, EP_TS_UNSET, t0,
-                   ep__prof_now());
-  if (rc >= 0 && n->ctx.err)
-    rc = n->ctx.err;
+    ep__trace_span(g->trace, n->id, open ? EP__SPAN_OPEN : EP__SPAN_CLOSE,
+                   EP_TS_UNSET, t0, ep__prof_now());
+  return rc >= 0 && n->ctx.err ? n->ctx.err : rc;
+}
+
+static int open_node(ep_graph *g, ep__node *n) {
+  int rc = ep__node_lifecycle(g, n, true);
   n->opened = true;
   if (rc < 0) {
     if (!n->ctx.err)
@@ -776,13 +781,7 @@ static void close_opened(ep_graph *g) {
     ep__node *n = g->nodes[i];
     if (!n->opened || n->closed)
       continue;
-    ep__ctx_begin(n, EP__PHASE_CLOSE, EP_TS_UNSTARTED, NULL);
-    uint64_t t0 = g->trace ? ep__prof_now() : 0;
-    if (n->def->close)
-      n->def->close(&n->ctx);
-    if (g->trace)
-      ep__trace_span(g->trace, n->id, EP__SPAN_CLOSE, EP_TS_UNSET, t0,
-                     ep__prof_now());
+    ep__node_lifecycle(g, n, false);
     n->closed = true;
     for (size_t k = 0; k < n->ctx.n_outq; k++)
       ep_packet_unref(n->ctx.outq[k].p);

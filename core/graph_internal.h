@@ -197,6 +197,11 @@ void ep__sched_flush(ep_graph *g);
 void ep__sched_fail(ep_graph *g, int err, char *msg);
 /* Updates a queue's full flag and its sources' throttles (lock held). */
 void ep__sched_update_full(ep_graph *g, ep__input *in);
+/* Runs n's open (open true) or close, if the calculator has one, without
+ * the lock, traced as one span. Returns its status, or the error it
+ * recorded with ep_ctx_fail when it returned success anyway. */
+int ep__node_lifecycle(ep_graph *g, ep__node *n, bool open);
+
 /* Sends p on s (lock held): pushes it to every consumer. p: transfer
  * full. */
 int ep__sched_push(ep_graph *g, ep__stream *s, ep_packet *p);

@@ -349,6 +349,20 @@ void ep__sched_flush(ep_graph *g) {
   }
 }
 
+/* Releases every packet waiting in an input queue, a node's unsent
+ * outputs or a poller (lock held, nothing running). */
+static void drop_queued_packets(ep_graph *g) {
+  for (size_t i = 0; i < g->n_nodes; i++) {
+    ep__node *n = g->nodes[i];
+    clear_inputs(g, n);
+    for (size_t k = 0; k < n->ctx.n_outq; k++)
+      ep_packet_unref(n->ctx.outq[k].p);
+    n->ctx.n_outq = 0;
+  }
+  for (ep_poller *p = g->pollers; p; p = p->next)
+    ep__input_clear(p->in);
+}
+
 /* Closes every node still open after an error or a cancel, then releases
  * every queued packet. Runs on one thread, with nothing else running. */
 static void shutdown_graph(ep_graph *g) {
@@ -362,26 +376,12 @@ static void shutdown_graph(ep_graph *g) {
       continue;
     n->running = true;
     uv_mutex_unlock(&g->lock);
-    ep__ctx_begin(n, EP__PHASE_CLOSE, EP_TS_UNSTARTED, NULL);
-    uint64_t t0 = g->trace ? ep__prof_now() : 0;
-    if (n->def->close)
-      n->def->close(&n->ctx);
-    if (g->trace)
-      ep__trace_span(g->trace, n->id, EP__SPAN_CLOSE, EP_TS_UNSET, t0,
-                     ep__prof_now());
+    ep__node_lifecycle(g, n, false);
     uv_mutex_lock(&g->lock);
     n->running = false;
     n->closed = true;
   }
-  for (size_t i = 0; i < g->n_nodes; i++) {
-    ep__node *n = g->nodes[i];
-    clear_inputs(g, n);
-    for (size_t k = 0; k < n->ctx.n_outq; k++)
-      ep_packet_unref(n->ctx.outq[k].p);
-    n->ctx.n_outq = 0;
-  }
-  for (ep_poller *p = g->pollers; p; p = p->next)
-    ep__input_clear(p->in);
+  drop_queued_packets(g);
   finish(g);
 }
 
@@ -396,15 +396,7 @@ void ep__sched_clear_all(ep_graph *g) {
   for (size_t e = 0; e < g->n_ex; e++)
     while (ready_pop(g, &g->ex[e]))
       ;
-  for (size_t i = 0; i < g->n_nodes; i++) {
-    ep__node *n = g->nodes[i];
-    clear_inputs(g, n);
-    for (size_t k = 0; k < n->ctx.n_outq; k++)
-      ep_packet_unref(n->ctx.outq[k].p);
-    n->ctx.n_outq = 0;
-  }
-  for (ep_poller *p = g->pollers; p; p = p->next)
-    ep__input_clear(p->in);
+  drop_queued_packets(g);
   for (size_t i = 0; i < g->n_streams; i++)
     reset_stream(g->streams[i]);
   if (g->lat)
@@ -470,14 +462,7 @@ static void release_set(ep_packet **set, int n_in) {
 /* Called with the lock held; returns with it held. */
 static void run_close(ep_graph *g, ep__node *n) {
   uv_mutex_unlock(&g->lock);
-  ep__ctx_begin(n, EP__PHASE_CLOSE, EP_TS_UNSTARTED, NULL);
-  uint64_t t0 = g->trace ? ep__prof_now() : 0;
-  int rc = n->def->close ? n->def->close(&n->ctx) : 0;
-  if (g->trace)
-    ep__trace_span(g->trace, n->id, EP__SPAN_CLOSE, EP_TS_UNSET, t0,
-                   ep__prof_now());
-  if (rc >= 0 && n->ctx.err)
-    rc = n->ctx.err;
+  int rc = ep__node_lifecycle(g, n, false);
   close_outputs(n);
   uv_mutex_lock(&g->lock);
   n->closed = true;
