@@ -82,12 +82,7 @@ static bool same_shape(int na, const int *a, int nb, const int *b) {
     a++, na--;
   while (nb > 0 && b[0] == 1)
     b++, nb--;
-  if (na != nb)
-    return false;
-  for (int i = 0; i < na; i++)
-    if (a[i] != b[i])
-      return false;
-  return true;
+  return ep__dims_equal(na, a, nb, b);
 }
 
 static int check_inputs(const ep__infer_session *s, const ep_tensors *in,

@@ -402,6 +402,15 @@ bool ep__window_fits(int in, int before, int after, int k, int stride,
   return span >= 0 && span / stride + 1 == out;
 }
 
+bool ep__dims_equal(int na, const int *a, int nb, const int *b) {
+  if (na != nb)
+    return false;
+  for (int i = 0; i < na; i++)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
 bool ep__bias_fits(const ep__model *m, const ep__op *op, int n) {
   if (op->n_inputs < 3 || op->inputs[2] < 0)
     return true;

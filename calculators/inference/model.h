@@ -171,6 +171,9 @@ void ep__model_free(ep__model *m); /* NULL is ignored */
 bool ep__window_fits(int in, int before, int after, int k, int stride,
                      int dilation, int out);
 
+/* Whether two shapes (rank and dims) are the same. */
+bool ep__dims_equal(int na, const int *a, int nb, const int *b);
+
 /* Whether a conv op's optional bias (input 2) is absent or a constant of
  * n values. */
 bool ep__bias_fits(const ep__model *m, const ep__op *op, int n);

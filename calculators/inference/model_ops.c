@@ -66,15 +66,6 @@ static int in_index(const opctx *c, size_t k) {
   return k < c->op->n_inputs ? c->op->inputs[k] : -1;
 }
 
-static bool dims_str_eq(int na, const int *a, int nb, const int *b) {
-  if (na != nb)
-    return false;
-  for (int i = 0; i < na; i++)
-    if (a[i] != b[i])
-      return false;
-  return true;
-}
-
 static void dims_str(char *buf, size_t n, int nd, const int *d) {
   size_t k = (size_t)snprintf(buf, n, "[");
   for (int i = 0; i < nd && k < n; i++)
@@ -138,7 +129,7 @@ static bool output(opctx *c, int nd, const int *dims) {
                 ep__tfl_type_name(t->type));
   if (c->b->ready[o] || c->b->val[o])
     return FAIL(c, "output tensor %d is already defined", o);
-  if (dims && !dims_str_eq(t->ndims, t->dims, nd, dims)) {
+  if (dims && !ep__dims_equal(t->ndims, t->dims, nd, dims)) {
     char want[96], got[96];
     dims_str(want, sizeof want, nd, dims);
     dims_str(got, sizeof got, t->ndims, t->dims);

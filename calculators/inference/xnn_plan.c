@@ -394,12 +394,7 @@ static int sole_reader(const ep__model *m, int t) {
 }
 
 static bool same_shape(const ep__mtensor *a, const ep__mtensor *b) {
-  if (a->ndims != b->ndims)
-    return false;
-  for (int d = 0; d < a->ndims; d++)
-    if (a->dims[d] != b->dims[d])
-      return false;
-  return true;
+  return ep__dims_equal(a->ndims, a->dims, b->ndims, b->dims);
 }
 
 /* A PAD (read only by `reader`) that appends zero channels to a computed
