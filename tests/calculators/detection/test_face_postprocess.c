@@ -10,27 +10,13 @@
 #include "detection/detection_letterbox_removal_calculator.h"
 #include "detection/non_max_suppression_calculator.h"
 #include "edgepipe/error.h"
+#include "face_anchor_options.h"
 #include "face_reference.h"
 #include "image/image_to_tensor_calculator.h"
 #include "tensor/tensors_to_detections_calculator.h"
 
-static const int strides[4] = {8, 16, 16, 16};
-static const float ratio[1] = {1.0f};
-
 static ep_anchors *face_anchors(void) {
-  ep_ssd_anchor_options o = {.input_size_width = 128,
-                             .input_size_height = 128,
-                             .min_scale = 0.1484375f,
-                             .max_scale = 0.75f,
-                             .anchor_offset_x = 0.5f,
-                             .anchor_offset_y = 0.5f,
-                             .num_layers = 4,
-                             .n_strides = 4,
-                             .strides = strides,
-                             .n_aspect_ratios = 1,
-                             .aspect_ratios = ratio,
-                             .interpolated_scale_aspect_ratio = 1.0f,
-                             .fixed_anchor_size = true};
+  ep_ssd_anchor_options o = face_anchor_options();
   ep_anchors *a = NULL;
   ck_assert_int_eq(ep__ssd_anchors_generate(&o, &a, NULL, 0), 0);
   return a;

@@ -4,30 +4,11 @@
 #include <string.h>
 
 #include "edgepipe/error.h"
+#include "face_anchor_options.h"
 #include "tensor/ssd_anchors.h"
 
-/* The short-range face model's options (MediaPipe's face detection). */
-static const int face_strides[4] = {8, 16, 16, 16};
-static const float one[1] = {1.0f};
-
-static ep_ssd_anchor_options face_options(void) {
-  return (ep_ssd_anchor_options){.input_size_width = 128,
-                                 .input_size_height = 128,
-                                 .min_scale = 0.1484375f,
-                                 .max_scale = 0.75f,
-                                 .anchor_offset_x = 0.5f,
-                                 .anchor_offset_y = 0.5f,
-                                 .num_layers = 4,
-                                 .n_strides = 4,
-                                 .strides = face_strides,
-                                 .n_aspect_ratios = 1,
-                                 .aspect_ratios = one,
-                                 .interpolated_scale_aspect_ratio = 1.0f,
-                                 .fixed_anchor_size = true};
-}
-
 START_TEST(face_model_has_896_anchors) {
-  ep_ssd_anchor_options o = face_options();
+  ep_ssd_anchor_options o = face_anchor_options();
   ep_anchors *a = NULL;
   char err[128];
   ck_assert_int_eq(ep__ssd_anchors_generate(&o, &a, err, sizeof err), 0);
@@ -90,7 +71,7 @@ END_TEST
 
 START_TEST(lowest_layer_reduction_uses_three_boxes) {
   static const int strides[2] = {16, 32};
-  ep_ssd_anchor_options o = face_options();
+  ep_ssd_anchor_options o = face_anchor_options();
   o.num_layers = 2;
   o.n_strides = 2;
   o.strides = strides;
@@ -133,7 +114,7 @@ START_TEST(multiscale_grid) {
 END_TEST
 
 START_TEST(bad_options_are_explained) {
-  ep_ssd_anchor_options o = face_options();
+  ep_ssd_anchor_options o = face_anchor_options();
   ep_anchors *a = NULL;
   char err[160] = "";
   o.n_strides = 3;
@@ -141,12 +122,12 @@ START_TEST(bad_options_are_explained) {
                    EP_EINVAL);
   ck_assert_ptr_null(a);
   ck_assert_ptr_nonnull(strstr(err, "strides"));
-  o = face_options();
+  o = face_anchor_options();
   o.n_strides = 0;
   ck_assert_int_eq(ep__ssd_anchors_generate(&o, &a, err, sizeof err),
                    EP_EINVAL);
   ck_assert_ptr_nonnull(strstr(err, "missing"));
-  o = face_options();
+  o = face_anchor_options();
   o.num_layers = 0;
   ck_assert_int_eq(ep__ssd_anchors_generate(&o, &a, err, sizeof err),
                    EP_EINVAL);
