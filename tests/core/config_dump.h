@@ -1,5 +1,6 @@
 /* config_dump.h — renders a config tree as one line, so parser tests can
- * compare a whole tree with a hand-written expectation.
+ * compare a whole tree with a hand-written expectation; and the two checks
+ * both parsers' table tests make with it.
  *
  * Fields are separated by spaces: `name=value`; messages are `{...}`;
  * scalars are int(N), float(G), bool(N), id(word), str("...") with bytes
@@ -9,12 +10,14 @@
 #ifndef EDGEPIPE_TEST_CONFIG_DUMP_H
 #define EDGEPIPE_TEST_CONFIG_DUMP_H
 
+#include <check.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config_tree.h"
+#include "edgepipe/error.h"
 
 static void dump_fields(FILE *f, const ep_cfg_node *msg, bool locs);
 
@@ -88,6 +91,43 @@ static char *cfg_dump(const ep_cfg_node *root, bool locs) {
   dump_fields(f, root, locs);
   fclose(f);
   return s;
+}
+
+/* A parser entry point: ep__cfg_parse_pbtxt or ep__cfg_parse_yaml. */
+typedef int (*cfg_parse_fn)(const char *text, size_t len, const char *file,
+                            ep_cfg_doc **out, char **err);
+
+/* Table case n: text parses, and its tree dumps (with or without
+ * locations) to want. */
+static void check_parses(cfg_parse_fn parse, const char *file, int n,
+                         const char *text, const char *want, bool locs) {
+  ep_cfg_doc *doc = NULL;
+  char *err = NULL;
+  int rc = parse(text, strlen(text), file, &doc, &err);
+  ck_assert_msg(rc == 0, "case %d: %s", n, err ? err : "(no message)");
+  ck_assert_ptr_null(err);
+  char *tree = cfg_dump(doc->root, locs);
+  ck_assert_msg(strcmp(tree, want) == 0, "case %d:\n got  %s\n want %s", n,
+                tree, want);
+  free(tree);
+  ep_cfg_doc_free(doc);
+}
+
+/* Table case n: text (len bytes) is refused with exactly
+ * "<file>:<want>". */
+static void check_rejects(cfg_parse_fn parse, const char *file, int n,
+                          const char *text, size_t len, const char *want) {
+  ep_cfg_doc *doc = NULL;
+  char *err = NULL;
+  int rc = parse(text, len, file, &doc, &err);
+  ck_assert_msg(rc == EP_EPARSE, "case %d: rc %d", n, rc);
+  ck_assert_ptr_null(doc);
+  ck_assert_ptr_nonnull(err);
+  char full[256];
+  snprintf(full, sizeof full, "%s:%s", file, want);
+  ck_assert_msg(strcmp(err, full) == 0, "case %d:\n got  %s\n want %s", n, err,
+                full);
+  free(err);
 }
 
 #endif

@@ -98,16 +98,7 @@ static const good_case good[] = {
 
 START_TEST(parses_good_input) {
   const good_case *c = &good[_i];
-  ep_cfg_doc *doc = NULL;
-  char *err = NULL;
-  int rc = ep__cfg_parse_pbtxt(c->text, strlen(c->text), "t.pbtxt", &doc, &err);
-  ck_assert_msg(rc == 0, "case %d: %s", _i, err ? err : "(no message)");
-  ck_assert_ptr_null(err);
-  char *tree = cfg_dump(doc->root, c->locs);
-  ck_assert_msg(strcmp(tree, c->tree) == 0, "case %d:\n got  %s\n want %s", _i,
-                tree, c->tree);
-  free(tree);
-  ep_cfg_doc_free(doc);
+  check_parses(ep__cfg_parse_pbtxt, "t.pbtxt", _i, c->text, c->tree, c->locs);
 }
 END_TEST
 
@@ -192,17 +183,8 @@ static const bad_case bad[] = {
 
 START_TEST(rejects_bad_input) {
   const bad_case *c = &bad[_i];
-  ep_cfg_doc *doc = NULL;
-  char *err = NULL;
-  int rc = ep__cfg_parse_pbtxt(c->text, strlen(c->text), "t.pbtxt", &doc, &err);
-  ck_assert_msg(rc == EP_EPARSE, "case %d: rc %d", _i, rc);
-  ck_assert_ptr_null(doc);
-  ck_assert_ptr_nonnull(err);
-  char want[256];
-  snprintf(want, sizeof want, "t.pbtxt:%s", c->err);
-  ck_assert_msg(strcmp(err, want) == 0, "case %d:\n got  %s\n want %s", _i, err,
-                want);
-  free(err);
+  check_rejects(ep__cfg_parse_pbtxt, "t.pbtxt", _i, c->text, strlen(c->text),
+                c->err);
 }
 END_TEST
 

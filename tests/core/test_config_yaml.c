@@ -72,16 +72,7 @@ static const good_case good[] = {
 
 START_TEST(parses_good_input) {
   const good_case *c = &good[_i];
-  ep_cfg_doc *doc = NULL;
-  char *err = NULL;
-  int rc = ep__cfg_parse_yaml(c->text, strlen(c->text), "t.yaml", &doc, &err);
-  ck_assert_msg(rc == 0, "case %d: %s", _i, err ? err : "(no message)");
-  ck_assert_ptr_null(err);
-  char *tree = cfg_dump(doc->root, c->locs);
-  ck_assert_msg(strcmp(tree, c->tree) == 0, "case %d:\n got  %s\n want %s", _i,
-                tree, c->tree);
-  free(tree);
-  ep_cfg_doc_free(doc);
+  check_parses(ep__cfg_parse_yaml, "t.yaml", _i, c->text, c->tree, c->locs);
 }
 END_TEST
 
@@ -151,24 +142,12 @@ static const bad_case bad[] = {
 
 START_TEST(rejects_bad_input) {
   const bad_case *c = &bad[_i];
-  ep_cfg_doc *doc = NULL;
-  char *err = NULL;
-  size_t len = c->len ? c->len : strlen(c->text);
-  int rc = ep__cfg_parse_yaml(c->text, len, "t.yaml", &doc, &err);
-  ck_assert_msg(rc == EP_EPARSE, "case %d: rc %d", _i, rc);
-  ck_assert_ptr_null(doc);
-  ck_assert_ptr_nonnull(err);
-  char want[256];
-  snprintf(want, sizeof want, "t.yaml:%s", c->err);
-  ck_assert_msg(strcmp(err, want) == 0, "case %d:\n got  %s\n want %s", _i, err,
-                want);
-  free(err);
+  check_rejects(ep__cfg_parse_yaml, "t.yaml", _i, c->text,
+                c->len ? c->len : strlen(c->text), c->err);
 }
 END_TEST
 
-static char *dump_of(int (*parse)(const char *, size_t, const char *,
-                                  ep_cfg_doc **, char **),
-                     const char *text) {
+static char *dump_of(cfg_parse_fn parse, const char *text) {
   ep_cfg_doc *doc = NULL;
   char *err = NULL;
   int rc = parse(text, strlen(text), "twin", &doc, &err);
