@@ -166,35 +166,27 @@ static void check_full(const ep_graph_config *g) {
 }
 
 START_TEST(reads_every_field_pbtxt) {
-  char *err = NULL;
-  ep_graph_config *g = gt_load("pbtxt", full_pbtxt, &err);
-  ck_assert_msg(g, "%s", err);
+  ep_graph_config *g = gt_load_ok("pbtxt", full_pbtxt);
   check_full(g);
   ep__graph_config_free(g);
 }
 END_TEST
 
 START_TEST(reads_every_field_yaml) {
-  char *err = NULL;
-  ep_graph_config *g = gt_load("yaml", full_yaml, &err);
-  ck_assert_msg(g, "%s", err);
+  ep_graph_config *g = gt_load_ok("yaml", full_yaml);
   check_full(g);
   ep__graph_config_free(g);
 }
 END_TEST
 
 START_TEST(twins_print_identically) {
-  char *err = NULL;
-  ep_graph_config *a = gt_load("pbtxt", full_pbtxt, &err);
-  ck_assert_msg(a, "%s", err);
-  ep_graph_config *b = gt_load("yaml", full_yaml, &err);
-  ck_assert_msg(b, "%s", err);
+  ep_graph_config *a = gt_load_ok("pbtxt", full_pbtxt);
+  ep_graph_config *b = gt_load_ok("yaml", full_yaml);
   char *pa = ep__graph_config_to_pbtxt(a), *pb = ep__graph_config_to_pbtxt(b);
   ck_assert_str_eq(pa, full_canonical);
   ck_assert_str_eq(pb, full_canonical);
   /* The canonical text reads back to itself. */
-  ep_graph_config *c = gt_load("pbtxt", pa, &err);
-  ck_assert_msg(c, "%s", err);
+  ep_graph_config *c = gt_load_ok("pbtxt", pa);
   char *pc = ep__graph_config_to_pbtxt(c);
   ck_assert_str_eq(pc, full_canonical);
   free(pa);
@@ -441,9 +433,7 @@ START_TEST(options_wrappers) {
       "node { calculator: \"A\" options { k: 1 } }",
   };
   for (size_t i = 0; i < 3; i++) {
-    char *err = NULL;
-    ep_graph_config *g = gt_load("pbtxt", texts[i], &err);
-    ck_assert_msg(g, "%s", err);
+    ep_graph_config *g = gt_load_ok("pbtxt", texts[i]);
     const ep_node_config *n = &g->nodes[0];
     if (i < 2)
       ck_assert_str_eq(n->options_type, "mediapipe.AOptions");
@@ -456,16 +446,13 @@ START_TEST(options_wrappers) {
 END_TEST
 
 START_TEST(stream_info_forms) {
-  char *err = NULL;
-  ep_graph_config *g = gt_load(
+  ep_graph_config *g = gt_load_ok(
       "pbtxt",
       "node { calculator: \"A\" input_stream: \"a\" input_stream: \"b\"\n"
       "  input_stream: \"T:c\" input_stream: \"T:1:d\"\n"
       "  input_stream_info { tag_index: \":1\" back_edge: true }\n"
       "  input_stream_info { tag_index: \"T:1\" back_edge: true }\n"
-      "  input_stream_info { tag_index: \"\" back_edge: false } }\n",
-      &err);
-  ck_assert_msg(g, "%s", err);
+      "  input_stream_info { tag_index: \"\" back_edge: false } }\n");
   const ep_ref_list *in = &g->nodes[0].input_stream;
   ck_assert_int_eq(in->v[1].index, 1); /* untagged are numbered in order */
   ck_assert(!in->v[0].back_edge);
@@ -484,11 +471,10 @@ START_TEST(handler_names) {
   static const char *const out[] = {"Default", "Default", "Immediate",
                                     "Immediate", "SyncSetInputStreamHandler"};
   for (size_t i = 0; i < 5; i++) {
-    char text[200], *err = NULL;
+    char text[200];
     snprintf(text, sizeof text,
              "node { calculator: \"A\" input_stream_handler: \"%s\" }", in[i]);
-    ep_graph_config *g = gt_load("pbtxt", text, &err);
-    ck_assert_msg(g, "%s", err);
+    ep_graph_config *g = gt_load_ok("pbtxt", text);
     ck_assert_str_eq(g->nodes[0].input_stream_handler, out[i]);
     ep__graph_config_free(g);
   }
@@ -496,16 +482,12 @@ START_TEST(handler_names) {
 END_TEST
 
 START_TEST(default_node_names) {
-  char *err = NULL;
-  ep_graph_config *g = gt_load("yaml",
-                               "nodes:\n"
-                               "  - calculator: A\n"
-                               "  - calculator: B\n"
-                               "  - calculator: A\n"
-                               "  - {name: A_2, calculator: C}\n"
-                               "  - calculator: A\n",
-                               &err);
-  ck_assert_msg(g, "%s", err);
+  ep_graph_config *g = gt_load_ok("yaml", "nodes:\n"
+                                          "  - calculator: A\n"
+                                          "  - calculator: B\n"
+                                          "  - calculator: A\n"
+                                          "  - {name: A_2, calculator: C}\n"
+                                          "  - calculator: A\n");
   ck_assert_str_eq(g->nodes[0].canonical_name, "A_1");
   ck_assert_str_eq(g->nodes[1].canonical_name, "B");
   ck_assert_str_eq(g->nodes[2].canonical_name, "A_3"); /* A_2 is taken */

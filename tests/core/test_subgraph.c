@@ -45,7 +45,7 @@ static void register_limiter_sub(void) {
 START_TEST(expands_registered_subgraph) {
   register_limiter_sub();
   char *err = NULL;
-  ep_graph_config *g = gt_load(
+  ep_graph_config *g = gt_load_ok(
       "pbtxt",
       "input_stream: \"video\"\n"
       "input_side_packet: \"m\"\n"
@@ -57,9 +57,7 @@ START_TEST(expands_registered_subgraph) {
       "  output_stream: \"OUT:shown\"\n"
       "  input_side_packet: \"MODEL:m\"\n"
       "  options { ignored: 1 }\n"
-      "}\n",
-      &err);
-  ck_assert_msg(g, "%s", err);
+      "}\n");
   ck_assert_uint_eq(g->n_nodes, 3);
   /* Unnamed subgraph node: prefix from the calculator and its index. */
   const ep_node_config *lim = &g->nodes[0], *pass = &g->nodes[1];
@@ -214,8 +212,7 @@ START_TEST(finds_nested_subgraphs_next_to_the_graph) {
   ck_assert_int_eq(ep__graph_config_validate(g, &err), 0);
   char *text = ep__graph_config_to_pbtxt(g);
   /* The expansion prints as a graph that loads again unchanged. */
-  ep_graph_config *again = gt_load("pbtxt", text, &err);
-  ck_assert_msg(again, "%s", err);
+  ep_graph_config *again = gt_load_ok("pbtxt", text);
   char *text2 = ep__graph_config_to_pbtxt(again);
   ck_assert_str_eq(text, text2);
   free(text);
@@ -266,8 +263,7 @@ START_TEST(graph_path_env) {
                      "input_stream: \"IN:a\" output_stream: \"OUT:b\" }\n";
   char *err = NULL;
   /* Without the path, the name is just an unknown calculator. */
-  ep_graph_config *g = gt_load("pbtxt", text, &err);
-  ck_assert_msg(g, "%s", err);
+  ep_graph_config *g = gt_load_ok("pbtxt", text);
   ck_assert_str_eq(g->nodes[0].calculator, "EnvTestSubgraph");
   ep__graph_config_free(g);
   setenv("EDGEPIPE_GRAPH_PATH", dir, 1);

@@ -21,6 +21,17 @@ static inline ep_graph_config *gt_load(const char *format, const char *text,
   return cfg;
 }
 
+/* gt_load that must succeed: a failure fails the test with the loader's
+ * message. */
+static inline ep_graph_config *gt_load_ok(const char *format,
+                                          const char *text) {
+  char *err = NULL;
+  ep_graph_config *cfg = gt_load(format, text, &err);
+  ck_assert_msg(cfg, "%s", err ? err : "(no message)");
+  free(err);
+  return cfg;
+}
+
 /* Everything load and then validate report, as one string ("" when the
  * graph is fine). Caller frees. */
 static inline char *gt_check(const char *format, const char *text) {
