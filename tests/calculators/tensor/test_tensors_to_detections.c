@@ -36,12 +36,21 @@ static ep_anchors *two_anchors(void) {
 static const float raw[12] = {12.8f, -12.8f, 64,    32,    25.6f, 0,
                               0,     0,      12.8f, 12.8f, 0,     0};
 
+/* Box values r with these scores over the two anchors, decoded under o
+ * (which must succeed). Free with ep_detections_free. */
+static ep_detections *decode(const ep_t2d_options *o, const float r[12],
+                             const float scores[4]) {
+  ep_anchors *a = two_anchors();
+  ep_detections *out = ep_detections_new();
+  ck_assert_int_eq(ep__t2d_decode(o, r, scores, a, out), 0);
+  ep__anchors_free(a);
+  return out;
+}
+
 START_TEST(decodes_xywh_against_anchors) {
   ep_t2d_options o = base();
-  ep_anchors *a = two_anchors();
   const float scores[4] = {0.9f, 0.1f, 0.3f, 0.7f};
-  ep_detections *out = ep_detections_new();
-  ck_assert_int_eq(ep__t2d_decode(&o, raw, scores, a, out), 0);
+  ep_detections *out = decode(&o, raw, scores);
   ck_assert_uint_eq(out->n, 2);
   ep_detection *d = &out->v[0];
   /* center (0.6, 0.4), size 0.5 x 0.25 */
@@ -62,17 +71,14 @@ START_TEST(decodes_xywh_against_anchors) {
   ck_assert_int_eq(d->label_id, 1);
   ck_assert_float_eq_tol(d->score, 0.7f, 1e-7);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
 START_TEST(yxhw_swaps_axes) {
   ep_t2d_options o = base();
   o.box_format = EP_BOX_YXHW;
-  ep_anchors *a = two_anchors();
   const float scores[4] = {1, 0, 1, 0};
-  ep_detections *out = ep_detections_new();
-  ep__t2d_decode(&o, raw, scores, a, out);
+  ep_detections *out = decode(&o, raw, scores);
   ep_detection *d = &out->v[0];
   /* y_center 0.6, x_center 0.4, h 0.5, w 0.25; keypoint (y 0.7, x 0.5) */
   ck_assert_float_eq_tol(d->ymin, 0.35f, 1e-6);
@@ -81,7 +87,6 @@ START_TEST(yxhw_swaps_axes) {
   ck_assert_float_eq_tol(d->keypoints[0].y, 0.7f, 1e-6);
   ck_assert_float_eq_tol(d->keypoints[0].x, 0.5f, 1e-6);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
@@ -92,40 +97,34 @@ START_TEST(sigmoid_clipping_and_threshold) {
   o.score_clipping_thresh = 2.0f;
   o.has_min_score_thresh = true;
   o.min_score_thresh = 0.6f;
-  ep_anchors *a = two_anchors();
   /* Box 0: logit 50 clipped to 2 -> sigmoid(2); box 1: best logit 0 -> 0.5
    * which is under the threshold. */
   const float scores[4] = {50.0f, -3.0f, 0.0f, -1.0f};
-  ep_detections *out = ep_detections_new();
-  ep__t2d_decode(&o, raw, scores, a, out);
+  ep_detections *out = decode(&o, raw, scores);
   ck_assert_uint_eq(out->n, 1);
   ck_assert_float_eq_tol(out->v[0].score, 1.0f / (1.0f + expf(-2.0f)), 1e-6);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
 START_TEST(class_filters_and_max_results) {
   ep_t2d_options o = base();
-  ep_anchors *a = two_anchors();
   const float scores[4] = {0.9f, 0.1f, 0.3f, 0.7f};
   int ignore[1] = {0};
   o.classes = ignore;
   o.n_classes = 1;
-  ep_detections *out = ep_detections_new();
-  ep__t2d_decode(&o, raw, scores, a, out);
+  ep_detections *out = decode(&o, raw, scores);
   /* Class 0 ignored: both boxes report class 1. */
   ck_assert_uint_eq(out->n, 2);
   ck_assert_int_eq(out->v[0].label_id, 1);
   ck_assert_float_eq_tol(out->v[0].score, 0.1f, 1e-7);
-  out->n = 0;
+  ep_detections_free(out);
   o.classes_allow = true; /* allow only class 0 */
   o.max_results = 1;
-  ep__t2d_decode(&o, raw, scores, a, out);
+  out = decode(&o, raw, scores);
   ck_assert_uint_eq(out->n, 1);
   ck_assert_int_eq(out->v[0].label_id, 0);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
@@ -133,10 +132,8 @@ START_TEST(flip_and_exponential_sizes) {
   ep_t2d_options o = base();
   o.flip_vertically = true;
   o.apply_exponential_on_box_size = true;
-  ep_anchors *a = two_anchors();
   const float scores[4] = {1, 0, 1, 0};
-  ep_detections *out = ep_detections_new();
-  ep__t2d_decode(&o, raw, scores, a, out);
+  ep_detections *out = decode(&o, raw, scores);
   ep_detection *d = &out->v[0];
   float w = expf(64.0f / 128), h = expf(32.0f / 128);
   ck_assert_float_eq_tol(d->width, w, 1e-5);
@@ -145,35 +142,29 @@ START_TEST(flip_and_exponential_sizes) {
   ck_assert_float_eq_tol(d->ymin, 1.0f - (0.4f + h / 2), 1e-5);
   ck_assert_float_eq_tol(d->keypoints[0].y, 0.5f, 1e-6);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
 START_TEST(negative_sizes_are_dropped) {
   ep_t2d_options o = base();
-  ep_anchors *a = two_anchors();
   float r[12];
   memcpy(r, raw, sizeof r);
   r[2] = -10; /* negative width */
   const float scores[4] = {1, 0, 1, 0};
-  ep_detections *out = ep_detections_new();
-  ep__t2d_decode(&o, r, scores, a, out);
+  ep_detections *out = decode(&o, r, scores);
   ck_assert_uint_eq(out->n, 1);
   ck_assert_float_eq_tol(out->v[0].width, 0.05f, 1e-6);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
 START_TEST(xyxy_distances) {
   ep_t2d_options o = base();
   o.box_format = EP_BOX_XYXY;
-  ep_anchors *a = two_anchors();
   /* Distances (left, top, right, bottom) 12.8, 25.6, 38.4, 51.2 px. */
   float r[12] = {12.8f, 25.6f, 38.4f, 51.2f, 0, 0, 0, 0, 1, 1, 0, 0};
   const float scores[4] = {1, 0, 1, 0};
-  ep_detections *out = ep_detections_new();
-  ep__t2d_decode(&o, r, scores, a, out);
+  ep_detections *out = decode(&o, r, scores);
   ep_detection *d = &out->v[0];
   /* width (l + r) = 0.4, center 0.5 + (r - l) / 2 = 0.6 */
   ck_assert_float_eq_tol(d->width, 0.4f, 1e-6);
@@ -181,7 +172,6 @@ START_TEST(xyxy_distances) {
   ck_assert_float_eq_tol(d->height, 0.6f, 1e-6);
   ck_assert_float_eq_tol(d->ymin, 0.6f - 0.3f, 1e-6);
   ep_detections_free(out);
-  ep__anchors_free(a);
 }
 END_TEST
 
