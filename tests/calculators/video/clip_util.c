@@ -107,3 +107,14 @@ bool copy_head(const char *from, const char *to, long n) {
     fclose(out);
   return ok;
 }
+
+int run_video_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  tmp_cleanup();
+  gst_deinit();
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

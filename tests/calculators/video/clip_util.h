@@ -3,6 +3,7 @@
 #ifndef EDGEPIPE_TEST_CLIP_UTIL_H
 #define EDGEPIPE_TEST_CLIP_UTIL_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -11,6 +12,11 @@ const char *tmp_dir(void);
 /* tmp_dir()/name in a static rotating buffer. */
 const char *tmp_path(const char *name);
 void tmp_cleanup(void);
+
+/* Runs a video suite in this process (GStreamer's threads do not survive
+ * fork()), then removes the temporary folder and deinitializes GStreamer;
+ * returns main's exit status. Takes ownership of s. */
+int run_video_suite(Suite *s);
 
 /* Runs a gst-launch style pipeline to EOS; false on error (printed). The
  * description may contain one "%s", replaced by path. */

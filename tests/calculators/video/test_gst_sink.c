@@ -318,13 +318,5 @@ int main(void) {
   tcase_add_test(tc, unwritable_path);
   tcase_add_test(tc, size_change_is_refused);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  /* One process: GStreamer's threads do not survive fork(). */
-  srunner_set_fork_status(sr, CK_NOFORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  tmp_cleanup();
-  gst_deinit();
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return run_video_suite(s);
 }
