@@ -11,18 +11,17 @@
  * output_video. So the output must hold exactly the frames pipe-run
  * reports as written, and written + dropped must be every input frame. */
 #include <check.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "edgepipe/detection.h"
 #include "edgepipe/graph.h"
 #include "edgepipe/image_frame.h"
+#include "embed_util.h"
 #include "test_image.h"
 #include "video_probe.h"
 
@@ -82,26 +81,21 @@ static void parse_summary(result *r) {
            &r->written, &r->decoded, &r->dropped);
 }
 
-/* pipe-run args... in folder cwd (NULL: the source tree). */
+/* pipe-run args... in folder cwd (NULL: the source tree), through the
+ * embedding tests' process runner; stdout is kept in tmp/stdout. */
 static void run_in(result *r, const char *cwd, const char *const *args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out = open(tmp_file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(tmp_file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || (cwd && chdir(cwd) != 0))
-      _exit(126);
-    dup2(out, 1);
-    dup2(err, 2);
-    const char *argv[24] = {pipe_run};
-    for (int i = 0; args[i] && i < 22; i++)
-      argv[i + 1] = args[i];
-    execv(pipe_run, (char *const *)argv);
-    _exit(127);
-  }
-  int st = 0;
-  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-  r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  read_file(tmp_file("stderr"), r->err, sizeof r->err);
+  const char *argv[24] = {pipe_run};
+  for (int i = 0; args[i] && i < 22; i++)
+    argv[i + 1] = args[i];
+  run_result rr;
+  run_program(&rr, argv, cwd, NULL, 0, 0);
+  r->status = rr.status;
+  snprintf(r->err, sizeof r->err, "%s", rr.err);
+  FILE *f = fopen(tmp_file("stdout"), "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(rr.out, f);
+  fclose(f);
+  run_result_free(&rr);
   parse_summary(r);
 }
 
