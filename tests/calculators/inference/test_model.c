@@ -167,6 +167,18 @@ static void conv_model(mini *m) {
       (ep__tfl_conv_opts){EP__TFL_PAD_SAME, 2, 2, 1, EP__TFL_ACT_RELU, 1, 1};
 }
 
+/* Makes op 1 a RELU (at offset 99) from tensor in to tensor out. */
+static void second_relu(mini *m, int in, int out) {
+  m->ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU,
+                           .inputs = m->op_in[1],
+                           .outputs = m->op_out[1],
+                           .n_inputs = 1,
+                           .n_outputs = 1,
+                           .offset = 99};
+  m->op_in[1][0] = in;
+  m->op_out[1][0] = out;
+}
+
 /* Builds the plan; returns its status and leaves the message in *msg. */
 static int plan(mini *m, ep__model **out, char **msg) {
   *msg = NULL;
@@ -254,14 +266,7 @@ START_TEST(order_and_outputs) {
   m.t.n_ops = 2;
   set_tensor(&m, 4, 4, (int[]){1, 6, 5, 3}, NULL, 0);
   m.op_in[0][0] = 4;
-  m.ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU,
-                          .inputs = m.op_in[1],
-                          .outputs = m.op_out[1],
-                          .n_inputs = 1,
-                          .n_outputs = 1,
-                          .offset = 99};
-  m.op_in[1][0] = 0;
-  m.op_out[1][0] = 4;
+  second_relu(&m, 0, 4);
   expect_error(&m, "model.tflite: op 0 (CONV_2D): input tensor 4 is used "
                    "before it is computed at offset 1234");
   /* An output nothing computes. */
@@ -274,14 +279,7 @@ START_TEST(order_and_outputs) {
   /* Two ops writing one tensor. */
   conv_model(&m);
   m.t.n_ops = 2;
-  m.ops[1] = (ep__tfl_op){.opcode = EP__TFL_RELU,
-                          .inputs = m.op_in[1],
-                          .outputs = m.op_out[1],
-                          .n_inputs = 1,
-                          .n_outputs = 1,
-                          .offset = 99};
-  m.op_in[1][0] = 3;
-  m.op_out[1][0] = 3;
+  second_relu(&m, 3, 3);
   expect_error(&m, "model.tflite: op 1 (RELU): output tensor 3 is already "
                    "defined at offset 99");
 }
