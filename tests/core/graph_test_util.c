@@ -464,3 +464,9 @@ void tu_expect_poll(ep_poller *p, ep_timestamp ts, int64_t v) {
   ck_assert_int_eq(ep_packet_get_int(pk), v);
   ep_packet_unref(pk);
 }
+
+void tu_finish(ep_graph *g) {
+  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
+  ck_assert_int_eq(ep_graph_wait(g), 0);
+  ep_graph_destroy(g);
+}

@@ -53,6 +53,10 @@ extern long tu_live_before;
 void tu_setup(void);
 void tu_teardown(void);
 
+/* Closes every graph input, expects the graph to end cleanly, and
+ * destroys it. */
+void tu_finish(ep_graph *g);
+
 /* Adds an Int packet to a graph input stream, failing the test on error. */
 void tu_add_int(ep_graph *g, const char *stream, int64_t v, ep_timestamp ts);
 

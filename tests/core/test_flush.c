@@ -17,12 +17,6 @@ static void expect_poll_bool(ep_poller *p, ep_timestamp ts, bool v) {
   ep_packet_unref(pk);
 }
 
-static void finish(ep_graph *g) {
-  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
-  ck_assert_int_eq(ep_graph_wait(g), 0);
-  ep_graph_destroy(g);
-}
-
 /* Packets on 'a' wait for 'b''s bound; the flush releases them while the
  * graph runs, and the same timestamps are accepted again after it. */
 START_TEST(flush_releases_queued_packets_and_restarts_timestamps) {
@@ -48,7 +42,7 @@ START_TEST(flush_releases_queued_packets_and_restarts_timestamps) {
   /* Without a flush the stream keeps its order. */
   ep_packet *old = ep_packet_new_int(0, 0);
   ck_assert_int_eq(ep_graph_add_packet(g, "a", old, 0), EP_ETIMESTAMP);
-  finish(g);
+  tu_finish(g);
 }
 END_TEST
 
@@ -68,7 +62,7 @@ START_TEST(flush_restarts_a_chain) {
       tu_expect_poll(p, i, round * 10 + i);
     ck_assert_int_eq(ep_graph_flush(g), 0);
   }
-  finish(g);
+  tu_finish(g);
 }
 END_TEST
 
@@ -114,7 +108,7 @@ START_TEST(flush_resets_flow_limiter_in_flight) {
   expect_poll_bool(p, 0, true);
   tu_add_int(g, "in", 0, 1);
   expect_poll_bool(p, 1, false);
-  finish(g);
+  tu_finish(g);
 }
 END_TEST
 
@@ -135,7 +129,7 @@ START_TEST(flush_resets_packet_cloner) {
   tu_add_int(g, "v", 8, 1);
   tu_add_int(g, "tick", 0, 2);
   tu_expect_poll(p, 2, 8);
-  finish(g);
+  tu_finish(g);
 }
 END_TEST
 
@@ -193,7 +187,7 @@ START_TEST(flush_while_adding_from_another_thread) {
   }
   pthread_join(t, NULL);
   ck_assert_int_eq(a.bad, 0);
-  finish(g);
+  tu_finish(g);
   /* The adder's timestamps only grow, so whatever came out is in order. */
   ck_assert_int_eq(o.out_of_order, 0);
   ck_assert_int_le(o.n, a.n);

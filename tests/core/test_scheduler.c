@@ -89,9 +89,7 @@ START_TEST(immediate_handler_does_not_wait) {
   tu_expect_poll(p, 2, 1);
   tu_add_int(g, "b", 0, 3);
   tu_expect_poll(p, 3, 2);
-  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
-  ck_assert_int_eq(ep_graph_wait(g), 0);
-  ep_graph_destroy(g);
+  tu_finish(g);
 }
 END_TEST
 
@@ -118,9 +116,7 @@ START_TEST(back_edge_is_not_waited_for) {
     ck_assert(ep_packet_get_int(pk) & 1);
     ep_packet_unref(pk);
   }
-  ck_assert_int_eq(ep_graph_close_all_inputs(g), 0);
-  ck_assert_int_eq(ep_graph_wait(g), 0);
-  ep_graph_destroy(g);
+  tu_finish(g);
 }
 END_TEST
 
