@@ -303,39 +303,6 @@ static inline void zero_floats(float *dst, size_t n) {
     dst[i] = 0.0f;
 }
 
-/* Gathers the receptive field of output pixel p into row (kh*kw*c
- * floats, zero where the window hangs over the padding). A window row
- * wholly inside the image, undilated, is one contiguous copy. */
-static void gather_pixel(const ep__gemm_conv *g, const float *in, size_t p,
-                         float *row) {
-  size_t ox = p % (size_t)g->ow, oy = p / (size_t)g->ow % (size_t)g->oh;
-  size_t b = p / ((size_t)g->ow * (size_t)g->oh);
-  const float *img = in + b * (size_t)g->h * g->w * g->c;
-  size_t c = (size_t)g->c, span = (size_t)g->kw * c;
-  long x0 = (long)ox * g->stride_w - g->pad_left;
-  long x1 = x0 + (long)(g->kw - 1) * g->dil_w;
-  bool whole = g->dil_w == 1 && x0 >= 0 && x1 < g->w;
-  for (int ky = 0; ky < g->kh; ky++, row += span) {
-    long y = (long)oy * g->stride_h - g->pad_top + (long)ky * g->dil_h;
-    if (y < 0 || y >= g->h) {
-      zero_floats(row, span);
-      continue;
-    }
-    const float *src = img + (size_t)y * g->w * c;
-    if (whole) {
-      copy_floats(row, src + (size_t)x0 * c, span);
-      continue;
-    }
-    for (int kx = 0; kx < g->kw; kx++) {
-      long x = x0 + (long)kx * g->dil_w;
-      if (x < 0 || x >= g->w)
-        zero_floats(row + kx * c, c);
-      else
-        copy_floats(row + kx * c, src + (size_t)x * c, c);
-    }
-  }
-}
-
 static bool is_pointwise(const ep__gemm_conv *g) {
   return g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 &&
          g->pad_top == 0 && g->pad_left == 0 && g->oh == g->h && g->ow == g->w;
@@ -368,41 +335,54 @@ static void pixel_next(const ep__gemm_conv *g, pixel *px) {
   px->b++;
 }
 
-/* Points rows[ky] (ky < kh) at the window rows of pixel px (kw*c floats
- * each): into the image when wholly inside it, at zero_row over the
- * vertical padding, or at a copy in slots (kh rows of kw*c floats) when
- * it overhangs a side. */
+/* Image row y of pixel px's batch item. */
+static const float *image_row(const ep__gemm_conv *g, const float *in, pixel px,
+                              long y) {
+  return in + ((px.b * (size_t)g->h + (size_t)y) * (size_t)g->w) * g->c;
+}
+
+/* Copies the window row starting at column x0 of image row src into slot
+ * (kw*c floats), zero where it overhangs a side. */
+static void copy_window_row(const ep__gemm_conv *g, const float *src, long x0,
+                            float *slot) {
+  size_t c = (size_t)g->c;
+  for (int kx = 0; kx < g->kw; kx++) {
+    long x = x0 + (long)kx * g->dil_w;
+    if (x < 0 || x >= g->w)
+      zero_floats(slot + kx * c, c);
+    else
+      copy_floats(slot + kx * c, src + (size_t)x * c, c);
+  }
+}
+
+/* Points rows[ky * stride] (ky < kh) at the window rows of pixel px (kw*c
+ * floats each): into the image when a row is one undilated run wholly
+ * inside it, at zero_row over the vertical padding, or at a copy in slots
+ * (kh rows of kw*c floats) otherwise. */
 static void window_rows(const ep__gemm_conv *g, const float *in, pixel px,
                         float *slots, const float **rows, size_t stride) {
-  size_t c = (size_t)g->c, seglen = (size_t)g->kw * c;
-  const float *img = in + px.b * (size_t)g->h * g->w * c;
+  size_t seglen = (size_t)g->kw * g->c;
   long x0 = (long)px.ox * g->stride_w - g->pad_left;
-  bool inside = x0 >= 0 && x0 + g->kw <= g->w;
+  bool inside = g->dil_w == 1 && x0 >= 0 && x0 + g->kw <= g->w;
   for (int ky = 0; ky < g->kh; ky++) {
     long y = (long)px.oy * g->stride_h - g->pad_top + (long)ky * g->dil_h;
     if (y < 0 || y >= g->h) {
       rows[ky * stride] = zero_row;
       continue;
     }
-    const float *src = img + (size_t)y * g->w * c;
-    float *slot = slots + (size_t)ky * seglen;
+    const float *src = image_row(g, in, px, y);
     if (inside) {
-      rows[ky * stride] = src + (size_t)x0 * c;
+      rows[ky * stride] = src + (size_t)x0 * g->c;
       continue;
     }
-    for (int kx = 0; kx < g->kw; kx++) {
-      long x = x0 + kx;
-      if (x < 0 || x >= g->w)
-        zero_floats(slot + kx * c, c);
-      else
-        copy_floats(slot + kx * c, src + (size_t)x * c, c);
-    }
+    float *slot = slots + (size_t)ky * seglen;
+    copy_window_row(g, src, x0, slot);
     rows[ky * stride] = slot;
   }
 }
 
-/* An undilated-in-width conv as an indirect GEMM: A's rows are kh
- * pointers each, mostly into the image itself. */
+/* A conv as an indirect GEMM: A's rows are kh pointers each, mostly into
+ * the image itself. */
 static void conv_indirect(const ep__gemm_conv *g, const float *in,
                           const float *packed, const ep__gemm_epilogue *e,
                           float *out, size_t p0, size_t p1, float *scratch) {
@@ -422,28 +402,46 @@ static void conv_indirect(const ep__gemm_conv *g, const float *in,
   }
 }
 
+/* A kernel taller than MAX_KH: each pixel's whole receptive field is
+ * copied into one row of scratch (kh*kw*c floats), EP__GEMM_CHUNK pixels
+ * at a time. */
+static void conv_gathered(const ep__gemm_conv *g, const float *in,
+                          const float *packed, const ep__gemm_epilogue *e,
+                          float *out, size_t p0, size_t p1, float *scratch) {
+  size_t seglen = (size_t)g->kw * g->c, k = (size_t)g->kh * seglen;
+  pixel px = pixel_at(g, p0);
+  for (size_t p = p0; p < p1; p += EP__GEMM_CHUNK) {
+    size_t rows = p1 - p < EP__GEMM_CHUNK ? p1 - p : EP__GEMM_CHUNK;
+    for (size_t r = 0; r < rows; r++, pixel_next(g, &px)) {
+      long x0 = (long)px.ox * g->stride_w - g->pad_left;
+      for (int ky = 0; ky < g->kh; ky++) {
+        float *slot = scratch + r * k + (size_t)ky * seglen;
+        long y = (long)px.oy * g->stride_h - g->pad_top + (long)ky * g->dil_h;
+        if (y < 0 || y >= g->h)
+          zero_floats(slot, seglen);
+        else
+          copy_window_row(g, image_row(g, in, px, y), x0, slot);
+      }
+    }
+    ep__gemm_epilogue ep = *e;
+    if (ep.res)
+      ep.res += p * ep.res_c;
+    ep__gemm_run(scratch, rows, k, packed, (size_t)g->n, &ep, out + p * g->n);
+  }
+}
+
 void ep__gemm_conv_rows(const ep__gemm_conv *g, const float *in,
                         const float *packed, const ep__gemm_epilogue *e,
                         float *out, size_t p0, size_t p1, float *scratch) {
-  size_t k = (size_t)g->kh * g->kw * g->c, n = (size_t)g->n;
   if (is_pointwise(g)) {
+    size_t k = (size_t)g->c, n = (size_t)g->n;
     ep__gemm_epilogue ep = *e;
     if (ep.res)
       ep.res += p0 * ep.res_c;
     ep__gemm_run(in + p0 * k, p1 - p0, k, packed, n, &ep, out + p0 * n);
-    return;
-  }
-  if (g->dil_w == 1 && g->kh <= MAX_KH) {
+  } else if (g->kh <= MAX_KH) {
     conv_indirect(g, in, packed, e, out, p0, p1, scratch);
-    return;
-  }
-  for (size_t p = p0; p < p1; p += EP__GEMM_CHUNK) {
-    size_t rows = p1 - p < EP__GEMM_CHUNK ? p1 - p : EP__GEMM_CHUNK;
-    ep__gemm_epilogue ep = *e;
-    if (ep.res)
-      ep.res += p * ep.res_c;
-    for (size_t r = 0; r < rows; r++)
-      gather_pixel(g, in, p + r, scratch + r * k);
-    ep__gemm_run(scratch, rows, k, packed, n, &ep, out + p * n);
+  } else {
+    conv_gathered(g, in, packed, e, out, p0, p1, scratch);
   }
 }

@@ -96,6 +96,9 @@ START_TEST(gathered_convs_match_reference) {
    * than the image with padding all round. */
   check_conv(2, 5, 4, 7, 19, 1, 1, 1, 1, (int[]){0, 0, 0, 0}, &seed);
   check_conv(1, 2, 3, 2, 5, 3, 5, 1, 1, (int[]){1, 1, 2, 2}, &seed);
+  /* Taller than the indirect path's 16 kernel rows: gathered whole. */
+  check_conv(1, 20, 6, 2, 9, 17, 3, 1, 1, (int[]){8, 8, 1, 1}, &seed);
+  check_conv(1, 24, 5, 1, 4, 18, 2, 2, 1, (int[]){0, 0, 0, 1}, &seed);
 }
 END_TEST
 
