@@ -820,15 +820,5 @@ int ep__cfg_parse_pbtxt(const char *text, size_t len, const char *file,
   if (rc == 0)
     rc = parse_message(&p, doc->root, 0, "", start);
   free(p.tok.s);
-  if (rc == 0 && !p.oom) {
-    *out = doc;
-    return 0;
-  }
-  ep_cfg_doc_free(doc);
-  if (p.oom) {
-    free(p.err);
-    return EP_ENOMEM;
-  }
-  *err = p.err;
-  return EP_EPARSE;
+  return ep__cfg_parse_end(doc, rc, p.oom, p.err, out, err);
 }

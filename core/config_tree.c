@@ -114,6 +114,22 @@ ep_cfg_doc *ep__cfg_doc_new(const char *file) {
   return d;
 }
 
+int ep__cfg_parse_end(ep_cfg_doc *doc, int rc, bool oom, char *err,
+                      ep_cfg_doc **out, char **errout) {
+  if (rc == 0 && !oom) {
+    free(err);
+    *out = doc;
+    return 0;
+  }
+  ep_cfg_doc_free(doc);
+  if (oom) {
+    free(err);
+    return EP_ENOMEM;
+  }
+  *errout = err;
+  return EP_EPARSE;
+}
+
 void ep_cfg_doc_free(ep_cfg_doc *doc) {
   if (!doc)
     return;

@@ -91,6 +91,12 @@ void ep__cfg_node_free(ep_cfg_node *n);
 /* A doc (transfer full) with a copy of file and an empty root message whose
  * loc is file:1:1. NULL on out-of-memory. */
 ep_cfg_doc *ep__cfg_doc_new(const char *file);
+/* How a parser ends: on success (rc 0, no out-of-memory) hands doc to
+ * *out and returns 0; otherwise frees doc and returns EP_ENOMEM (dropping
+ * err) or EP_EPARSE with err moved to *errout. Takes ownership of doc and
+ * err. */
+int ep__cfg_parse_end(ep_cfg_doc *doc, int rc, bool oom, char *err,
+                      ep_cfg_doc **out, char **errout);
 /* The first field named `name` in msg, or NULL. */
 const ep_cfg_node *ep__cfg_find(const ep_cfg_node *msg, const char *name);
 /* How many fields named `name` msg has. */

@@ -548,15 +548,5 @@ int ep__cfg_parse_yaml(const char *text, size_t len, const char *file,
   yaml_parser_set_encoding(&yp.y, YAML_UTF8_ENCODING);
   int rc = parse_stream(&yp, doc->root);
   yaml_parser_delete(&yp.y);
-  if (rc == 0 && !yp.oom) {
-    *out = doc;
-    return 0;
-  }
-  ep_cfg_doc_free(doc);
-  if (yp.oom) {
-    free(yp.err);
-    return EP_ENOMEM;
-  }
-  *err = yp.err;
-  return EP_EPARSE;
+  return ep__cfg_parse_end(doc, rc, yp.oom, yp.err, out, err);
 }
